@@ -1,0 +1,109 @@
+"""Pure judging logic: comparing values and outputs, reading result records, scoring.
+
+Everything here runs on the trusted side, on plain data that came out of a container. Records are strict: one
+JSON object per line, one per expected check id. A missing, duplicate or malformed record fails its check; a
+record for an id we never asked about means the channel was tampered with, and every check of the step fails.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+COMPARE_MODES = ("exact", "lines", "tokens")
+
+
+def values_equal(expected, got, tolerance: float | None = None) -> bool:
+    """Structural equality of plain JSON values; bools are not numbers; floats within `tolerance`."""
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return type(expected) is type(got) and expected == got
+    if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
+        if tolerance is None:
+            return expected == got
+        if math.isnan(expected) or math.isnan(got):
+            return False
+        return math.isclose(expected, got, rel_tol=tolerance, abs_tol=tolerance)
+    if expected is None or isinstance(expected, str):
+        return type(expected) is type(got) and expected == got
+    if isinstance(expected, list):
+        return (isinstance(got, list) and len(got) == len(expected)
+                and all(values_equal(e, g, tolerance) for e, g in zip(expected, got)))
+    if isinstance(expected, dict):
+        return (isinstance(got, dict) and set(got) == set(expected)
+                and all(values_equal(expected[k], got[k], tolerance) for k in expected))
+    return False
+
+
+def normalise_output(text: str, mode: str) -> object:
+    text = text.replace("\r\n", "\n")
+    if mode == "exact":
+        return text
+    if mode == "tokens":
+        return text.split()
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def outputs_equal(expected: str, got: str, mode: str = "lines") -> bool:
+    if mode not in COMPARE_MODES:
+        raise ValueError(f"unknown compare mode {mode!r}")
+    return normalise_output(expected, mode) == normalise_output(got, mode)
+
+
+@dataclass
+class Records:
+    by_id: dict[str, dict] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # check id -> why its record is unusable
+    tampered: str = ""  # set when the channel as a whole cannot be trusted
+
+    def get(self, check_id: str) -> tuple[dict | None, str]:
+        """The record of a check, or None with the reason it is missing or unusable."""
+        if self.tampered:
+            return None, self.tampered
+        if check_id in self.problems:
+            return None, self.problems[check_id]
+        if check_id not in self.by_id:
+            return None, "missing"
+        return self.by_id[check_id], ""
+
+
+def parse_records(text: str, expected_ids: list[str], allowed_keys: set[str]) -> Records:
+    records = Records()
+    wanted = set(expected_ids)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            records.tampered = f"malformed result line {number}"
+            return records
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            records.tampered = f"result line {number} has no id"
+            return records
+        check_id = record["id"]
+        if check_id not in wanted:
+            records.tampered = f"result for an unknown check {check_id[:40]!r}"
+            return records
+        if set(record) - allowed_keys - {"id"}:
+            records.problems[check_id] = "malformed"
+            continue
+        if check_id in records.by_id or check_id in records.problems:
+            records.problems[check_id] = "duplicate"
+            records.by_id.pop(check_id, None)
+            continue
+        records.by_id[check_id] = record
+    return records
+
+
+def score(weights_passed: list[tuple[float, bool]], points: float, scoring: str) -> float:
+    """Points earned: proportional to the weight of passed checks, or all-or-nothing."""
+    total = sum(weight for weight, _ in weights_passed)
+    if total <= 0:
+        return 0.0
+    earned = sum(weight for weight, passed in weights_passed if passed)
+    if scoring == "all_or_nothing":
+        return float(points) if earned == total else 0.0
+    return round(points * earned / total, 2)

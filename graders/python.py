@@ -1,0 +1,227 @@
+"""Python exercises: functions checked by calls, programs checked on stdin/stdout, pytest public tests.
+
+Graded checks (tests/hidden/checks.yaml) are data. The container receives only the calls to make and the
+inputs to feed; return values come back as plain JSON records and program outputs as captured text, and both
+are compared here against expected values that never left this process. Public pytest tests run next to the
+learner's code and only inform: anything in-process can be fooled, so they carry no points.
+"""
+from __future__ import annotations
+
+import json
+import re
+import signal
+
+from graders import register
+from graders.base import LIMIT_PRECEDENCE, CheckFeedback, ExerciseSpec, Grader, GradeResult, Verdict
+from graders.judging import COMPARE_MODES, outputs_equal, parse_records, score, values_equal
+from sandboxes.runner import SandboxPlan, SandboxResult, StepOutcome
+
+CHECK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+FILE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+CALLS_STEP = "calls"
+PUBLIC_STEP = "public"
+PROGRAM_STEP_PREFIX = "program:"
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def step_limit_verdict(step: StepOutcome) -> Verdict | None:
+    if step.oom_killed:
+        return Verdict.MEMORY_LIMIT
+    if step.pids_exhausted and not step.ok:
+        return Verdict.PROCESS_LIMIT
+    if step.output_exceeded:
+        return Verdict.OUTPUT_LIMIT
+    if step.timed_out or step.signal == signal.SIGXCPU:
+        return Verdict.TIME_LIMIT
+    return None
+
+
+@register
+class PythonGrader(Grader):
+    kind = "python"
+    image = "python"
+
+    # --- definition ---------------------------------------------------------------------------------------
+
+    def validate(self, spec: ExerciseSpec) -> list[str]:
+        problems = []
+        if not spec.files:
+            problems.append("files: at least one submitted file is required")
+        problems += [f"files: {name!r} is not a valid Python module file name" for name in spec.files
+                     if not FILE_NAME.match(name)]
+        problems += [f"public test {name!r}: must be named test_*.py" for name in spec.public_tests
+                     if not (name.startswith("test_") and FILE_NAME.match(name))]
+        if not spec.checks:
+            problems.append("checks: at least one hidden check is required")
+        seen = set()
+        for index, check in enumerate(spec.checks):
+            where = f"check #{index + 1} ({check.get('id', '?')})"
+            check_id = check.get("id")
+            if not isinstance(check_id, str) or not CHECK_ID.match(check_id):
+                problems.append(f"{where}: id must match {CHECK_ID.pattern}")
+            elif check_id in seen:
+                problems.append(f"{where}: duplicate id")
+            seen.add(check_id)
+            if not check.get("name"):
+                problems.append(f"{where}: a name is required")
+            weight = check.get("weight", 1)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+                problems.append(f"{where}: weight must be a positive number")
+            if ("call" in check) == ("program" in check):
+                problems.append(f"{where}: exactly one of call or program is required")
+            elif "call" in check:
+                call = check["call"]
+                if not isinstance(call, dict) or not isinstance(call.get("function"), str):
+                    problems.append(f"{where}: call.function is required")
+                elif not isinstance(call.get("args", []), list) or not isinstance(call.get("kwargs", {}), dict):
+                    problems.append(f"{where}: call.args must be a list and call.kwargs a mapping")
+                if "expect" not in check:
+                    problems.append(f"{where}: expect is required for a call check")
+            else:
+                if not isinstance(check["program"], dict) or not isinstance(check["program"].get("stdin", ""), str):
+                    problems.append(f"{where}: program.stdin must be text")
+                if not isinstance(check.get("expect_stdout"), str):
+                    problems.append(f"{where}: expect_stdout (text) is required for a program check")
+                if check.get("compare", "lines") not in COMPARE_MODES:
+                    problems.append(f"{where}: compare must be one of {', '.join(COMPARE_MODES)}")
+        return problems
+
+    # --- plan ---------------------------------------------------------------------------------------------
+
+    def plan(self, spec: ExerciseSpec, files: dict[str, str]) -> SandboxPlan:
+        entry = spec.files[0]
+        sandbox_files = {name: files[name] for name in spec.files}
+        steps = []
+        calls = [
+            {"id": c["id"], "function": c["call"]["function"], "args": c["call"].get("args", []),
+             "kwargs": c["call"].get("kwargs", {})}
+            for c in spec.checks if "call" in c
+        ]
+        if calls:
+            steps.append({"name": CALLS_STEP, "action": "calls",
+                          "args": {"module": entry[:-3], "calls": calls,
+                                   "call_timeout": spec.limits.wall_seconds}})
+        for check in spec.checks:
+            if "program" in check:
+                steps.append({"name": PROGRAM_STEP_PREFIX + check["id"], "action": "program",
+                              "args": {"path": entry}, "stdin": check["program"].get("stdin", "")})
+        if spec.public_tests:
+            for name, text in spec.public_tests.items():
+                sandbox_files[f"tests/{name}"] = text
+            steps.append({"name": PUBLIC_STEP, "action": "pytest", "args": {"paths": ["tests"]}})
+        return SandboxPlan(image=self.image, files=sandbox_files, steps=steps, limits=spec.limits,
+                           runtime=spec.runtime)
+
+    # --- judge --------------------------------------------------------------------------------------------
+
+    def judge(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
+        checks: list[CheckFeedback] = []
+        errors: list[str] = []
+        limit_hits: set[Verdict] = set()
+        diagnostics: dict = {"sandbox_status": result.status, "outputs": {}}
+
+        calls_step = result.step(CALLS_STEP)
+        call_ids = [c["id"] for c in spec.checks if "call" in c]
+        records = parse_records(calls_step.records, call_ids, {"value", "error"})
+        if call_ids:
+            verdict = step_limit_verdict(calls_step)
+            if verdict:
+                limit_hits.add(verdict)
+            if calls_step.exit_code not in (0, None) or calls_step.signal not in (None, signal.SIGKILL):
+                errors.append(_last_line(calls_step.stderr))
+
+        for check in spec.checks:
+            feedback = CheckFeedback(id=check["id"], name=check["name"], passed=False, hidden=True,
+                                     weight=float(check.get("weight", 1)))
+            if "call" in check:
+                record, problem = records.get(check["id"])
+                if record is None:
+                    feedback.status = "missing"
+                    diagnostics["outputs"][check["id"]] = problem
+                elif "error" in record:
+                    error = str(record["error"])
+                    feedback.status = "timeout" if error == "timeout" else "error"
+                    if feedback.status == "timeout":
+                        limit_hits.add(Verdict.TIME_LIMIT)
+                    else:
+                        errors.append(error)
+                    diagnostics["outputs"][check["id"]] = error[:500]
+                else:
+                    feedback.passed = values_equal(check["expect"], record.get("value"), check.get("tolerance"))
+                    feedback.status = "passed" if feedback.passed else "failed"
+                    diagnostics["outputs"][check["id"]] = repr(record.get("value"))[:500]
+            else:
+                step = result.step(PROGRAM_STEP_PREFIX + check["id"])
+                verdict = step_limit_verdict(step)
+                if step.missing:
+                    feedback.status = "missing"
+                elif verdict:
+                    limit_hits.add(verdict)
+                    feedback.status = "timeout" if verdict == Verdict.TIME_LIMIT else "error"
+                elif step.exit_code != 0:
+                    feedback.status = "error"
+                    errors.append(_last_line(step.stderr) or f"exit status {step.exit_code or step.signal}")
+                else:
+                    feedback.passed = outputs_equal(check["expect_stdout"], step.stdout,
+                                                    check.get("compare", "lines"))
+                    feedback.status = "passed" if feedback.passed else "failed"
+                diagnostics["outputs"][check["id"]] = step.stdout[:500]
+            checks.append(feedback)
+
+        public = self._public_feedback(result.step(PUBLIC_STEP)) if spec.public_tests else []
+        points = score([(c.weight, c.passed) for c in checks], spec.points, spec.scoring)
+        verdict, message = self._verdict(result, checks, limit_hits, errors)
+        diagnostics["stderr"] = {s.name: s.stderr[-2000:] for s in result.steps if s.stderr}
+        return GradeResult(verdict=verdict, score=points, max_score=spec.points, checks=checks,
+                           public_tests=public, message=message, diagnostics=diagnostics)
+
+    @staticmethod
+    def _verdict(result: SandboxResult, checks, limit_hits, errors) -> tuple[Verdict, str]:
+        if result.status == "crashed":
+            if result.oom_killed:
+                return Verdict.MEMORY_LIMIT, ""
+            return Verdict.RUNTIME_ERROR, "sandbox supervisor stopped by the submitted code"
+        if result.status == "wall_timeout":
+            return Verdict.TIME_LIMIT, ""
+        if result.status == "output_overflow":
+            return Verdict.OUTPUT_LIMIT, ""
+        if result.status == "bad_frame":
+            return Verdict.RUNTIME_ERROR, "the sandbox's answer was tampered with"
+        if checks and all(c.passed for c in checks):
+            return Verdict.PASSED, ""
+        for verdict in LIMIT_PRECEDENCE:
+            if verdict in limit_hits:
+                return verdict, ""
+        errors = [e for e in errors if e]
+        if errors or any(c.status in ("error", "missing") for c in checks):
+            return Verdict.RUNTIME_ERROR, errors[0] if errors else ""
+        return Verdict.FAILED, ""
+
+    @staticmethod
+    def _public_feedback(step: StepOutcome) -> list[CheckFeedback]:
+        tests = []
+        seen = set()
+        for line in step.records.splitlines()[:200]:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str) or record["id"] in seen:
+                continue
+            seen.add(record["id"])
+            outcome = record.get("outcome")
+            tests.append(CheckFeedback(id=record["id"], name=record["id"].split("::")[-1], hidden=False,
+                                       passed=outcome == "passed",
+                                       status={"passed": "passed", "skipped": "skipped"}.get(outcome, "failed"),
+                                       message=str(record.get("message", ""))[-2000:]))
+        verdict = step_limit_verdict(step)
+        if not tests or verdict:
+            detail = (step.stdout[-1500:] or step.stderr[-1500:]) if not verdict else verdict.value
+            tests.append(CheckFeedback(id="public-tests", name="pytest", hidden=False, passed=False,
+                                       status="timeout" if verdict == Verdict.TIME_LIMIT else "error",
+                                       message=detail))
+        return tests

@@ -1,0 +1,106 @@
+"""The LMS Flask application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from lms.config import ROOT, load_config
+from lms.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+
+    from lms import i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from lms.admin.views import bp as admin_bp
+    from lms.api.views import bp as api_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.catalog.views import bp as catalog_bp
+    from lms.submissions.views import bp as submissions_bp
+    from lms.teaching.views import bp as teaching_bp
+
+    for blueprint in (auth_bp, catalog_bp, submissions_bp, teaching_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # the API checks CSRF itself for session requests; token requests carry no cookie
+
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    register_templating(app)
+    register_error_pages(app)
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from lms.auth.models import User
+
+    return db.session.get(User, int(user_id))
+
+
+def register_templating(app: Flask) -> None:
+    from flask_login import current_user
+
+    from lms.auth.forms import EmptyForm, LanguageForm
+    from lms.i18n import current_language, localized, text_direction
+    from lms.submissions.presenters import VERDICT_LABELS
+
+    @app.context_processor
+    def inject():
+        return {"lang": current_language(), "dir": text_direction(), "tr": localized,
+                "language_form": LanguageForm(language=current_language(), next=request.full_path),
+                "logout_form": EmptyForm(), "verdict_labels": VERDICT_LABELS, "current_user": current_user}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        return response
+
+
+def register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    def page(status: int, title: str, message: str):
+        if wants_json():
+            return jsonify({"error": title, "message": message}), status
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return page(400, "csrf", _("Your form expired or was not sent from this site. Reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return page(403, "forbidden", _("You are not allowed to see this page."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return page(404, "not_found", _("This page does not exist."))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return page(413, "too_large", _("What you sent is too large."))

@@ -1,0 +1,53 @@
+"""Check a content library in the real sandbox: the reference solution scores full marks, the starter less."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from graders import get_grader
+from lms.catalog.content import ExerciseDefinition, iter_exercises, load_library
+from sandboxes.runner import SandboxRunner
+
+
+@dataclass
+class ExerciseCheck:
+    label: str
+    solution_score: float
+    starter_score: float
+    max_score: float
+    solution_verdict: str
+    starter_verdict: str
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def grade_files(runner: SandboxRunner, exercise: ExerciseDefinition, files: dict[str, str]):
+    spec = exercise.grading_spec()
+    grader = get_grader(spec.kind)
+    plan = grader.plan(spec, files)
+    return grader.judge(spec, plan, runner.run(plan))
+
+
+def check_exercise(runner: SandboxRunner, exercise: ExerciseDefinition) -> ExerciseCheck:
+    solution = grade_files(runner, exercise, exercise.solution_files)
+    starter = grade_files(runner, exercise, exercise.starter_files)
+    problems = []
+    if solution.score < solution.max_score:
+        failing = [c.id for c in solution.checks if not c.passed]
+        problems.append(f"reference solution scores {solution.score}/{solution.max_score} "
+                        f"({solution.verdict}; failing: {', '.join(failing)})")
+    if any(not test.passed for test in solution.public_tests):
+        problems.append("reference solution fails public tests: "
+                        + ", ".join(t.id for t in solution.public_tests if not t.passed))
+    if starter.score >= starter.max_score:
+        problems.append("starter scores full marks")
+    return ExerciseCheck(label=str(exercise.path), solution_score=solution.score, starter_score=starter.score,
+                         max_score=solution.max_score, solution_verdict=solution.verdict,
+                         starter_verdict=starter.verdict, problems=problems)
+
+
+def check_library(root: Path | str, runner: SandboxRunner) -> list[ExerciseCheck]:
+    return [check_exercise(runner, exercise) for exercise in iter_exercises(load_library(root))]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth.forms import EmptyForm
+from lms.catalog.models import Exercise, Module, Track
+from lms.catalog.rendering import render_markdown
+from lms.extensions import db
+from lms.i18n import current_language, localized
+from lms.submissions.services import submissions_of
+
+bp = Blueprint("catalog", __name__)
+
+
+def exercise_or_404(exercise_uuid: str) -> Exercise:
+    exercise = db.session.scalar(select(Exercise).filter_by(uuid=exercise_uuid))
+    if exercise is None or exercise.archived:
+        abort(404)
+    return exercise
+
+
+@bp.route("/")
+@login_required
+def index():
+    return redirect(url_for("catalog.tracks"))
+
+
+@bp.route("/tracks")
+@login_required
+def tracks():
+    rows = db.session.scalars(select(Track).where(Track.archived.is_(False)).order_by(Track.position)).all()
+    return render_template("catalog/tracks.html", tracks=rows)
+
+
+@bp.route("/tracks/<slug>")
+@login_required
+def track(slug: str):
+    row = db.session.scalar(select(Track).filter_by(slug=slug, archived=False)) or abort(404)
+    return render_template("catalog/track.html", track=row,
+                           modules=[m for m in row.modules if not m.archived])
+
+
+@bp.route("/tracks/<track_slug>/<module_slug>")
+@login_required
+def module(track_slug: str, module_slug: str):
+    row = db.session.scalar(select(Module).join(Track).where(
+        Track.slug == track_slug, Module.slug == module_slug, Module.archived.is_(False))) or abort(404)
+    exercises = [e for e in row.exercises if not e.archived]
+    best = {}
+    for exercise in exercises:
+        scores = [s.score for s in submissions_of(current_user, exercise) if s.score is not None]
+        best[exercise.id] = max(scores) if scores else None
+    return render_template("catalog/module.html", module=row, exercises=exercises, best=best)
+
+
+@bp.route("/exercises/<exercise_uuid>")
+@login_required
+def exercise(exercise_uuid: str):
+    row = exercise_or_404(exercise_uuid)
+    statement = render_markdown(localized(row.statements, current_language()))
+    return render_template("catalog/exercise.html", exercise=row, statement=statement,
+                           submissions=submissions_of(current_user, row, limit=20), form=EmptyForm(),
+                           hints=row.hints.get(current_language()) or row.hints.get("fr") or [])

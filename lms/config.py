@@ -1,0 +1,50 @@
+"""Configuration from the environment, with defaults that run on one machine (SQLite, local Redis, Docker)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def var_dir() -> Path:
+    path = Path(os.environ.get("LMS_VAR", ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key() -> str:
+    """From LMS_SECRET_KEY, else a random key kept in var/secret_key (never in the code or the images)."""
+    if os.environ.get("LMS_SECRET_KEY"):
+        return os.environ["LMS_SECRET_KEY"]
+    path = var_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config() -> dict:
+    return {
+        "SECRET_KEY": secret_key(),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("LMS_DATABASE_URL", f"sqlite:///{var_dir() / 'lms.sqlite'}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LMS_REDIS_URL": os.environ.get("LMS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "LMS_QUEUE_NAME": os.environ.get("LMS_QUEUE_NAME", "grading"),
+        "LMS_SANDBOX_IMAGES": {"python": os.environ.get("LMS_SANDBOX_PYTHON_IMAGE", "lms/sandbox-python:latest")},
+        "LMS_CONTENT_DIR": os.environ.get("LMS_CONTENT_DIR", str(ROOT / "exercises")),
+        "LMS_MAX_SUBMISSION_BYTES": 64 * 1024,
+        "LMS_MAX_PENDING_PER_USER": 3,
+        "LMS_MAX_GRADING_ATTEMPTS": 3,
+        "LMS_RECOVERY_INTERVAL_SECONDS": 30,
+        "LMS_STUCK_QUEUED_SECONDS": 60,
+        "LMS_JOB_TIMEOUT_MARGIN_SECONDS": 30,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "LANGUAGES": ["fr", "ar", "en"],
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "lms" / "translations"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }

@@ -1,0 +1,130 @@
+// Exercise page: submit through the JSON API, then follow the submission live (queued -> running -> result).
+// Everything the server sends is inserted with textContent, never as HTML.
+(function () {
+  "use strict";
+  var form = document.getElementById("submit-form");
+  if (!form) return;
+  var strings = JSON.parse(document.getElementById("lms-strings").textContent);
+  var button = document.getElementById("submit-button");
+  var errorBox = document.getElementById("submit-error");
+  var live = document.getElementById("live-result");
+  var csrf = form.querySelector("input[name=csrf_token]").value;
+  var POLL_MS = 300;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function format(template, n) { return template.replace("{n}", n); }
+
+  function checkList(title, items, codeNames) {
+    var frag = document.createDocumentFragment();
+    if (!items || !items.length) return frag;
+    frag.appendChild(el("h3", {}, title));
+    var ul = el("ul", { "class": "checks" });
+    items.forEach(function (c) {
+      var li = el("li", { "class": c.passed ? "ok" : "ko" });
+      li.appendChild(el("span", { "class": "mark" }, c.passed ? "✓" : "✗"));
+      li.appendChild(el("span", codeNames ? { "class": "check-name", dir: "ltr" } : { "class": "check-name" }, c.name));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", { "class": "muted" }, c.status));
+      if (c.hidden) li.appendChild(el("span", { "class": "muted" }, " (" + strings.hidden + ")"));
+      if (c.message && !c.passed) li.appendChild(el("pre", { "class": "message", dir: "ltr" }, c.message));
+      ul.appendChild(li);
+    });
+    frag.appendChild(ul);
+    return frag;
+  }
+
+  function render(data) {
+    var key = data.verdict || data.status;
+    var section = el("section", { "class": "result verdict-" + key, id: "result", "aria-live": "polite",
+                                  "data-submission-id": data.id, "data-final": data.final ? "true" : "false" });
+    var h2 = el("h2", { "class": "result-title" });
+    h2.appendChild(el("span", { "class": "badge badge-" + key }, data.verdict_label || data.status_label));
+    if (data.score !== null && data.score !== undefined) {
+      h2.appendChild(el("span", { "class": "score" }, data.score + " / " + data.max_score));
+    }
+    section.appendChild(h2);
+    if (!data.final) {
+      var line = data.status_label;
+      if (data.queue_position) line += " · " + format(strings.position, data.queue_position);
+      if (data.retrying) line += " · " + format(strings.retrying, data.attempt);
+      section.appendChild(el("p", { "class": "status-line" }, line));
+    }
+    if (data.message) section.appendChild(el("pre", { "class": "message", dir: "ltr" }, data.message));
+    section.appendChild(checkList(strings.graded_checks, data.checks, false));
+    section.appendChild(checkList(strings.public_tests, data.public_tests, true));
+    live.replaceChildren(section);
+    updateRow(data);
+  }
+
+  function updateRow(data) {
+    var table = document.getElementById("submissions-table");
+    if (!table) return;
+    var body = table.tBodies[0];
+    var row = body.querySelector('tr[data-submission-id="' + data.id + '"]');
+    var empty = body.querySelector(".empty-row");
+    if (empty) empty.remove();
+    if (!row) {
+      row = el("tr", { "data-submission-id": data.id });
+      var link = el("a", { href: form.dataset.detailUrl.replace(/0$/, data.id) }, data.id);
+      var idCell = el("td"); idCell.appendChild(link);
+      row.appendChild(idCell);
+      row.appendChild(el("td", { dir: "ltr" }, data.created_at.replace("T", " ").slice(0, 19)));
+      row.appendChild(el("td"));
+      row.appendChild(el("td"));
+      body.insertBefore(row, body.firstChild);
+    }
+    var key = data.verdict || data.status;
+    row.cells[2].replaceChildren(el("span", { "class": "badge badge-" + key }, data.verdict_label || data.status_label));
+    row.cells[3].textContent = data.score !== null && data.score !== undefined ? data.score + " / " + data.max_score : "";
+  }
+
+  function poll(id) {
+    fetch(form.dataset.statusUrl.replace(/0$/, id), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        render(data);
+        if (!data.final) setTimeout(function () { poll(id); }, POLL_MS);
+        else { button.disabled = false; button.textContent = strings.submit; }
+      })
+      .catch(function () {
+        errorBox.textContent = strings.network;
+        setTimeout(function () { errorBox.textContent = ""; poll(id); }, 1500);
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    errorBox.textContent = "";
+    var files = {};
+    form.querySelectorAll("textarea[data-file]").forEach(function (t) { files[t.dataset.file] = t.value; });
+    button.disabled = true;
+    button.textContent = strings.submitting;
+    fetch(form.dataset.apiUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ files: files })
+    }).then(function (r) {
+      return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+    }).then(function (res) {
+      if (!res.ok) {
+        errorBox.textContent = res.data.message || res.data.error;
+        button.disabled = false; button.textContent = strings.submit;
+        return;
+      }
+      render(res.data);
+      poll(res.data.id);
+    }).catch(function () {
+      errorBox.textContent = strings.network;
+      button.disabled = false; button.textContent = strings.submit;
+    });
+  });
+
+  var current = live.querySelector("#result");
+  if (current && current.dataset.final === "false") poll(current.dataset.submissionId);
+})();

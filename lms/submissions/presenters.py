@@ -1,0 +1,75 @@
+"""What a submission looks like to its reader: the same dict feeds the JSON API and the live page.
+
+Hidden checks appear with their name and pass/fail only; staff diagnostics never leave through here.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from lms.grading.queue import queue_position
+from lms.i18n import localized
+from lms.submissions.models import Status, Submission
+
+VERDICT_LABELS = {
+    "passed": _l("Passed"),
+    "failed": _l("Wrong answer"),
+    "time_limit": _l("Time limit exceeded"),
+    "memory_limit": _l("Memory limit exceeded"),
+    "output_limit": _l("Output limit exceeded"),
+    "process_limit": _l("Too many processes"),
+    "runtime_error": _l("Runtime error"),
+    "grading_error": _l("Grading error"),
+}
+STATUS_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Running"),
+    "completed": _l("Graded"),
+    "error": _l("Grading error"),
+}
+CHECK_STATUS_LABELS = {
+    "passed": _l("passed"),
+    "failed": _l("failed"),
+    "error": _l("error"),
+    "timeout": _l("time limit"),
+    "missing": _l("no result"),
+    "skipped": _l("skipped"),
+}
+
+
+def _check(check: dict) -> dict:
+    shown = {"id": check.get("id"), "name": localized(check.get("name")), "passed": bool(check.get("passed")),
+             "hidden": bool(check.get("hidden")),
+             "status": str(CHECK_STATUS_LABELS.get(check.get("status"), check.get("status", "")))}
+    if not check.get("hidden"):
+        shown["message"] = check.get("message", "")
+    return shown
+
+
+def present(submission: Submission, with_files: bool = False) -> dict:
+    data = {
+        "id": submission.id,
+        "exercise": submission.exercise.uuid,
+        "status": submission.status,
+        "status_label": str(STATUS_LABELS.get(submission.status, submission.status)),
+        "final": submission.is_final,
+        "verdict": submission.verdict,
+        "verdict_label": str(VERDICT_LABELS[submission.verdict]) if submission.verdict else None,
+        "score": submission.score,
+        "max_score": submission.max_score,
+        "percent": submission.percent,
+        "attempt": submission.attempts,
+        "created_at": submission.created_at.isoformat() + "Z",
+        "queue_position": None,
+        "retrying": submission.status == Status.QUEUED and submission.attempts > 1,
+    }
+    if submission.status == Status.QUEUED:
+        data["queue_position"] = queue_position(submission.job_id)
+    if submission.is_final:
+        feedback = submission.feedback or {}
+        data["checks"] = [_check(c) for c in feedback.get("checks", [])]
+        data["public_tests"] = [_check(t) for t in feedback.get("public_tests", [])]
+        data["message"] = feedback.get("message", "")
+        data["finished_at"] = submission.stored_at.isoformat() + "Z" if submission.stored_at else None
+    if with_files:
+        data["files"] = submission.files
+    return data

@@ -1,0 +1,105 @@
+"""Step 1 of a submission's path: validate what the learner sent, write the row, commit, then enqueue."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.catalog.models import Exercise
+from lms.clock import utcnow
+from lms.extensions import db
+from lms.grading.queue import enqueue_grading
+from lms.submissions.models import Status, Submission
+
+
+class SubmissionRejected(Exception):
+    """Bad input or pacing: carries an HTTP status, a stable code for API clients, and a translated message."""
+
+    def __init__(self, code: str, message, http_status: int = 400):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+
+def validate_files(exercise: Exercise, files) -> dict[str, str]:
+    if not isinstance(files, dict) or not files:
+        raise SubmissionRejected("wrong_files", _l("Send the exercise's files as a mapping of name to code."))
+    expected = set(exercise.files)
+    unknown = sorted(set(files) - expected)
+    if unknown:
+        raise SubmissionRejected("wrong_files", _l("Unexpected file(s): %(names)s. This exercise accepts: %(allowed)s.",
+                                                   names=", ".join(unknown)[:200], allowed=", ".join(sorted(expected))))
+    missing = sorted(expected - set(files))
+    if missing:
+        raise SubmissionRejected("wrong_files", _l("Missing file(s): %(names)s.", names=", ".join(missing)))
+    if not all(isinstance(text, str) for text in files.values()):
+        raise SubmissionRejected("wrong_files", _l("Each file must be text."))
+    size = sum(len(text.encode("utf-8", "surrogatepass")) for text in files.values())
+    limit = current_app.config["LMS_MAX_SUBMISSION_BYTES"]
+    if size > limit:
+        raise SubmissionRejected("too_large", _l("Your code is %(size)d bytes; the limit is %(limit)d bytes.",
+                                                 size=size, limit=limit), 413)
+    try:
+        for text in files.values():
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SubmissionRejected("wrong_files", _l("Your code contains invalid characters.")) from None
+    if any("\x00" in text for text in files.values()):
+        raise SubmissionRejected("wrong_files", _l("Your code contains invalid characters."))
+    return {name: files[name] for name in exercise.files}
+
+
+def check_pacing(user: User, exercise: Exercise) -> None:
+    now = utcnow()
+    pending = db.session.scalar(select(func.count(Submission.id)).where(
+        Submission.user_id == user.id, Submission.status.in_([Status.QUEUED, Status.RUNNING])))
+    if pending >= current_app.config["LMS_MAX_PENDING_PER_USER"]:
+        raise SubmissionRejected("too_fast", _l("You already have %(count)d submissions being graded; wait for "
+                                                "their results.", count=pending), 429)
+    last = db.session.scalar(select(func.max(Submission.created_at)).where(
+        Submission.user_id == user.id, Submission.exercise_id == exercise.id))
+    cooldown = exercise.cooldown_seconds
+    if last is not None and cooldown and now - last < timedelta(seconds=cooldown):
+        wait = max(1, round(cooldown - (now - last).total_seconds()))
+        raise SubmissionRejected("too_fast", _l("Please wait %(seconds)d s before submitting again.",
+                                                seconds=wait), 429)
+    if exercise.max_attempts:
+        used = db.session.scalar(select(func.count(Submission.id)).where(
+            Submission.user_id == user.id, Submission.exercise_id == exercise.id,
+            Submission.status != Status.ERROR))  # the platform's failures do not cost an attempt
+        if used >= exercise.max_attempts:
+            raise SubmissionRejected("no_attempts_left", _l("You have used all %(count)d attempts for this "
+                                                            "exercise.", count=exercise.max_attempts), 403)
+
+
+def create_submission(user: User, exercise: Exercise, files) -> Submission:
+    if exercise.archived:
+        raise SubmissionRejected("unknown_exercise", _l("This exercise is no longer available."), 404)
+    files = validate_files(exercise, files)
+    check_pacing(user, exercise)
+    submission = Submission(user_id=user.id, exercise_id=exercise.id, files=files, status=Status.QUEUED,
+                            max_score=exercise.points, content_version=exercise.content_version,
+                            created_at=utcnow(), attempts=1)
+    db.session.add(submission)
+    db.session.commit()  # the row exists before any job does
+    enqueue_grading(submission)
+    return submission
+
+
+def visible_submission(user: User, submission_id: int) -> Submission | None:
+    """A learner sees only their own submissions; staff see all."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or (submission.user_id != user.id and not user.is_staff):
+        return None
+    return submission
+
+
+def submissions_of(user: User, exercise: Exercise | None = None, limit: int = 50) -> list[Submission]:
+    query = select(Submission).where(Submission.user_id == user.id)
+    if exercise is not None:
+        query = query.where(Submission.exercise_id == exercise.id)
+    return list(db.session.scalars(query.order_by(Submission.id.desc()).limit(limit)))

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.auth.forms import EmptyForm
+from lms.catalog.views import exercise_or_404
+from lms.submissions.presenters import present
+from lms.submissions.services import SubmissionRejected, create_submission, submissions_of, visible_submission
+
+bp = Blueprint("submissions", __name__)
+
+
+@bp.post("/exercises/<exercise_uuid>/submit")
+@login_required
+def submit(exercise_uuid: str):
+    """The no-JavaScript path: a plain form post, then the submission's own page (which refreshes itself)."""
+    exercise = exercise_or_404(exercise_uuid)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    files = {name: request.form.get(f"file:{name}") for name in exercise.files if f"file:{name}" in request.form}
+    try:
+        submission = create_submission(current_user, exercise, files)
+    except SubmissionRejected as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("catalog.exercise", exercise_uuid=exercise.uuid)), 303
+    return redirect(url_for("submissions.detail", submission_id=submission.id), 303)
+
+
+@bp.route("/submissions")
+@login_required
+def mine():
+    return render_template("submissions/list.html", submissions=submissions_of(current_user, limit=200))
+
+
+@bp.route("/submissions/<int:submission_id>")
+@login_required
+def detail(submission_id: int):
+    submission = visible_submission(current_user, submission_id) or abort(404)
+    return render_template("submissions/detail.html", submission=submission, data=present(submission),
+                           staff_view=current_user.is_staff and submission.user_id != current_user.id)

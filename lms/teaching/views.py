@@ -1,0 +1,39 @@
+"""Instructor pages: every learner's submissions, with the diagnostics learners never see."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import func, select
+
+from lms.auth.access import staff_required
+from lms.auth.models import User
+from lms.catalog.models import Exercise
+from lms.extensions import db
+from lms.submissions.models import Submission
+from lms.submissions.presenters import present
+
+bp = Blueprint("teaching", __name__, url_prefix="/teach")
+
+
+@bp.route("/")
+@staff_required
+def index():
+    query = select(Submission).order_by(Submission.id.desc()).limit(200)
+    if request.args.get("exercise"):
+        query = query.join(Exercise).where(Exercise.uuid == request.args["exercise"])
+    if request.args.get("verdict"):
+        query = query.where(Submission.verdict == request.args["verdict"])
+    submissions = db.session.scalars(query).all()
+    stats = db.session.execute(
+        select(Exercise, func.count(Submission.id), func.count(func.distinct(Submission.user_id)),
+               func.avg(Submission.score))
+        .join(Submission, Submission.exercise_id == Exercise.id)
+        .group_by(Exercise.id).order_by(Exercise.position)).all()
+    return render_template("teaching/index.html", submissions=submissions, stats=stats)
+
+
+@bp.route("/submissions/<int:submission_id>")
+@staff_required
+def submission(submission_id: int):
+    row = db.session.get(Submission, submission_id) or abort(404)
+    return render_template("teaching/submission.html", submission=row, data=present(row),
+                           learner=db.session.get(User, row.user_id))

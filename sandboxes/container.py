@@ -1,0 +1,245 @@
+"""One sandbox container: created hardened, fed one job through its entry process, then destroyed.
+
+The container's settings follow shared/design/SANDBOX.md. Its entry process (images/<runtime>/runtime/entry.py)
+announces itself with a ready frame, takes one job on stdin and answers with one result frame on stdout. We talk
+to it over the attach stream, reading with a cap and a deadline, so a hostile program can neither flood the
+worker's memory nor hold it forever.
+"""
+from __future__ import annotations
+
+import json
+import select
+import socket
+import struct
+import time
+import uuid
+
+import docker
+from docker.types import LogConfig, Ulimit
+
+from sandboxes.limits import Limits
+
+LABEL_SANDBOX = "lms.sandbox"
+LABEL_OWNER = "lms.owner"
+SANDBOX_UID = "10001:10001"
+ENTRY_COMMAND = ["python3", "-I", "/opt/lms/entry.py"]
+FRAME_MAGIC = b"LMS1 "
+DIAGNOSTICS_CAP = 16 * 1024
+
+
+class SandboxError(Exception):
+    """The platform failed (engine down, image missing, container never ready): not the learner's fault."""
+
+
+def container_settings(image: str, limits: Limits, runtime: str, labels: dict[str, str]) -> dict:
+    """The docker SDK kwargs of every sandbox container. Nothing here can be relaxed by an exercise."""
+    tmpfs_size = f"size={limits.tmpfs_mb}m"
+    return {
+        "image": image,
+        "command": ENTRY_COMMAND,
+        "user": SANDBOX_UID,
+        "working_dir": "/work",
+        "network_mode": "none",
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "mem_limit": f"{limits.memory_mb}m",
+        "memswap_limit": f"{limits.memory_mb}m",
+        "nano_cpus": int(limits.cpus * 1e9),
+        "pids_limit": limits.pids,
+        "read_only": True,
+        "tmpfs": {
+            "/work": f"{tmpfs_size},uid=10001,gid=10001,mode=0700,nosuid,nodev",
+            "/tmp": f"{tmpfs_size},mode=1777,nosuid,nodev,noexec",
+        },
+        "shm_size": f"{min(limits.tmpfs_mb, 8)}m",
+        "ulimits": [
+            Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile),
+            Ulimit(name="fsize", soft=limits.fsize_mb * 1024 * 1024, hard=limits.fsize_mb * 1024 * 1024),
+            Ulimit(name="core", soft=0, hard=0),
+        ],
+        "init": True,
+        # We read the entry process through the attach stream; keep no log on the host's disk.
+        "log_config": LogConfig(type="none"),
+        "stdin_open": True,
+        "hostname": "sandbox",
+        "environment": {},
+        "labels": {LABEL_SANDBOX: "1", **labels},
+        "runtime": runtime,
+    }
+
+
+class AttachStream:
+    """Demultiplexes Docker's attach stream, keeping at most `stdout_cap` bytes of stdout."""
+
+    def __init__(self, sock: socket.socket, stdout_cap: int):
+        self.sock = sock
+        self.stdout_cap = stdout_cap
+        self.pending = bytearray()
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.position = 0
+        self.eof = False
+        self.overflow = False
+
+    def pump(self, timeout: float) -> None:
+        if self.eof:
+            return
+        readable, _, _ = select.select([self.sock], [], [], max(timeout, 0))
+        if not readable:
+            return
+        try:
+            chunk = self.sock.recv(65536)
+        except (ConnectionError, OSError):
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            return
+        self.pending += chunk
+        while len(self.pending) >= 8:
+            kind = self.pending[0]
+            (size,) = struct.unpack(">I", bytes(self.pending[4:8]))
+            if len(self.pending) < 8 + size:
+                break
+            payload = bytes(self.pending[8:8 + size])
+            del self.pending[:8 + size]
+            if kind == 1:
+                room = self.stdout_cap - len(self.stdout)
+                self.stdout += payload[:max(room, 0)]
+                self.overflow = self.overflow or len(payload) > room
+            elif kind == 2 and len(self.stderr) < DIAGNOSTICS_CAP:
+                self.stderr += payload[:DIAGNOSTICS_CAP - len(self.stderr)]
+
+    def next_frame(self):
+        """The next complete frame on stdout, `None` if not complete yet; raises ValueError on garbage."""
+        data = self.stdout
+        start = self.position
+        if len(data) - start < len(FRAME_MAGIC):
+            return None
+        if data[start:start + len(FRAME_MAGIC)] != FRAME_MAGIC:
+            raise ValueError("unexpected bytes on the entry process's stdout")
+        newline = data.find(b"\n", start)
+        if newline < 0:
+            if len(data) - start > 32:
+                raise ValueError("bad frame header")
+            return None
+        length = int(data[start + len(FRAME_MAGIC):newline])
+        end = newline + 1 + length
+        if len(data) < end:
+            return None
+        self.position = end
+        return json.loads(bytes(data[newline + 1:end]))
+
+
+class SandboxContainer:
+    """A started container whose entry process is waiting for its one job."""
+
+    def __init__(self, client: docker.DockerClient, container, sock, stream: AttachStream, runtime: str):
+        self.client = client
+        self.container = container
+        self.sock = sock
+        self.stream = stream
+        self.runtime = runtime
+        self.created_at = time.monotonic()
+        self.used = False
+
+    @property
+    def id(self) -> str:
+        return self.container.id
+
+    @classmethod
+    def start(cls, client: docker.DockerClient, image: str, limits: Limits, runtime: str, labels: dict[str, str],
+              stdout_cap: int, ready_timeout: float = 20.0) -> "SandboxContainer":
+        labels = {**labels, "lms.container": uuid.uuid4().hex[:12]}
+        try:
+            container = client.containers.create(**container_settings(image, limits, runtime, labels))
+        except docker.errors.ImageNotFound as exc:
+            raise SandboxError(f"sandbox image {image} is missing: build it with sandboxes/images/build.sh") from exc
+        except docker.errors.DockerException as exc:
+            raise SandboxError(f"could not create a sandbox container: {exc}") from exc
+        try:
+            raw = client.api.attach_socket(container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            sock = getattr(raw, "_sock", raw)
+            sock.setblocking(True)
+            container.start()
+            sandbox = cls(client, container, raw, AttachStream(sock, stdout_cap), runtime)
+            sandbox._wait_ready(ready_timeout)
+            return sandbox
+        except BaseException as exc:
+            try:
+                container.remove(force=True)
+            except docker.errors.DockerException:
+                pass
+            if isinstance(exc, SandboxError):
+                raise
+            if isinstance(exc, (docker.errors.DockerException, OSError, ValueError)):
+                raise SandboxError(f"could not start a sandbox container: {exc}") from exc
+            raise
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            frame = self.stream.next_frame()
+            if frame is not None:
+                if frame.get("ready") is True:
+                    return
+                raise SandboxError(f"entry process said {frame!r} instead of ready")
+            if self.stream.eof:
+                raise SandboxError("sandbox exited before it was ready: " + self.stream.stderr.decode("utf-8", "replace")[-500:])
+            self.stream.pump(deadline - time.monotonic())
+        raise SandboxError(f"sandbox not ready after {timeout:.0f} s")
+
+    def is_alive(self) -> bool:
+        """A waiting entry process sends nothing: anything readable now means the stream closed."""
+        if self.stream.eof:
+            return False
+        readable, _, _ = select.select([self.stream.sock], [], [], 0)
+        if readable:
+            self.stream.pump(0)
+        return not self.stream.eof
+
+    def send_job(self, job: dict) -> None:
+        data = json.dumps(job, separators=(",", ":")).encode()
+        self.used = True
+        try:
+            self.stream.sock.sendall(b"%d\n" % len(data) + data)
+        except OSError as exc:
+            raise SandboxError(f"could not deliver the job: {exc}") from exc
+
+    def wait_result(self, deadline: float):
+        """Returns (status, frame): status is completed, wall_timeout, crashed or output_overflow."""
+        while True:
+            try:
+                frame = self.stream.next_frame()
+            except ValueError:
+                return "bad_frame", None
+            if frame is not None:
+                return "completed", frame
+            if self.stream.overflow:
+                return "output_overflow", None
+            if self.stream.eof:
+                return "crashed", None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "wall_timeout", None
+            self.stream.pump(min(remaining, 0.5))
+
+    def exit_state(self) -> dict:
+        """After the stream closed: how the container ended (OOM-killed or not). Raises SandboxError if the
+        engine cannot say, since then we cannot tell the learner's fault from ours."""
+        try:
+            self.container.wait(timeout=5)
+            self.container.reload()
+        except Exception as exc:  # noqa: BLE001 - requests' timeouts and docker errors alike
+            raise SandboxError(f"lost the sandbox container: {exc}") from exc
+        state = self.container.attrs.get("State", {})
+        return {"oom_killed": bool(state.get("OOMKilled")), "exit_code": state.get("ExitCode")}
+
+    def destroy(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        try:
+            self.container.remove(force=True)
+        except docker.errors.NotFound:
+            pass

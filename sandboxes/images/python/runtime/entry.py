@@ -1,0 +1,402 @@
+"""Entry process of the Python sandbox image.
+
+It waits on stdin for exactly one job, writes the job's files into the writable work dir, runs each step in a
+forked child (so the learner's code starts with the interpreter and pytest already imported) and answers with
+one result frame on stdout. Then it exits, and the container is destroyed by the worker.
+
+Nothing in here is trusted by the grader: the worker judges what this process reports against expected values
+that never enter the container. The process still makes itself hard to tamper with: it is not dumpable (so the
+learner's code cannot read its memory or reach its stdout through /proc), it kills every leftover process
+after each step, and it caps what it reads from the learner's pipes.
+
+Frames on stdout: ``LMS1 <length>\\n<json>``. The first says ``{"ready": true}`` once the imports are done.
+Job on stdin: ``<length>\\n<json>`` with ``files`` (path -> text) and ``steps``.
+"""
+import ctypes
+import io
+import json
+import os
+import resource
+import select
+import signal
+import sys
+import time
+import traceback
+
+import pytest  # noqa: F401  imported ahead of time: the warm pool pays for it, not the submission
+
+WORK_DIR = "/work/sub"
+MAX_JOB_BYTES = 8 * 1024 * 1024
+RECORDS_CAP = 1024 * 1024
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+CHILD_ENV = {
+    "HOME": "/work",
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "TMPDIR": "/tmp",
+}
+
+
+def _prctl(option, value):
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def write_frame(payload):
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    os.write(1, b"LMS1 %d\n" % len(data))
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view):]
+
+
+def read_exact(fd, count):
+    chunks = []
+    while count > 0:
+        chunk = os.read(fd, min(count, 65536))
+        if not chunk:
+            raise EOFError("job stream closed")
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_job():
+    header = b""
+    while not header.endswith(b"\n"):
+        byte = os.read(0, 1)
+        if not byte:
+            raise EOFError("job stream closed before the header")
+        header += byte
+        if len(header) > 20:
+            raise ValueError("bad job header")
+    length = int(header)
+    if length > MAX_JOB_BYTES:
+        raise ValueError("job too large")
+    return json.loads(read_exact(0, length))
+
+
+def safe_relative(path):
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and all(p not in ("", ".", "..") for p in parts)
+
+
+def write_files(files):
+    os.makedirs(WORK_DIR, exist_ok=True)
+    for path, text in files.items():
+        if not safe_relative(path):
+            raise ValueError(f"unsafe path {path!r}")
+        target = os.path.join(WORK_DIR, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+# --- cgroup counters: how we tell "killed for memory" and "hit the process limit" from other deaths ---
+
+def _counter(paths, key):
+    for path in paths:
+        try:
+            with open(path) as handle:
+                for line in handle:
+                    name, _, value = line.strip().partition(" ")
+                    if name == key:
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return 0
+
+
+def oom_kills():
+    return _counter(["/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"], "oom_kill")
+
+
+def pids_max_hits():
+    return _counter(["/sys/fs/cgroup/pids.events", "/sys/fs/cgroup/pids/pids.events"], "max")
+
+
+# --- actions, run inside the forked child -------------------------------------------------------------
+
+class _RecordWriter:
+    """Writes one JSON line per record to fd 3, the channel the parent reads."""
+
+    def write(self, record):
+        os.write(3, (json.dumps(record, allow_nan=False) + "\n").encode())
+
+
+class _PytestReport:
+    def __init__(self, writer):
+        self.writer = writer
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or report.outcome != "passed":
+            message = "" if report.passed else (report.longreprtext or "")[-2000:]
+            self.writer.write({"id": report.nodeid, "outcome": report.outcome, "when": report.when,
+                               "message": message})
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.writer.write({"id": report.nodeid or "collect", "outcome": "error", "when": "collect",
+                               "message": (report.longreprtext or "")[-2000:]})
+
+
+def action_pytest(args):
+    sys.path.append(WORK_DIR)
+    paths = [os.path.join(WORK_DIR, p) for p in args.get("paths", ["tests"])]
+    code = pytest.main(
+        ["-q", "-p", "no:cacheprovider", "--rootdir", WORK_DIR, "--no-header", "-o", "console_output_style=classic",
+         *paths],
+        plugins=[_PytestReport(_RecordWriter())],
+    )
+    return int(code)
+
+
+class _CallTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _CallTimeout()
+
+
+def _plain(value):
+    """Refuse anything that is not plain JSON data, so no object of the learner's reaches the judge."""
+    if value is None or type(value) in (bool, str):
+        return value
+    if type(value) is int or type(value) is float:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if type(value) in (list, tuple):
+        return [_plain(item) for item in value]
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {k: _plain(v) for k, v in value.items()}
+    raise TypeError(f"return value of type {type(value).__name__} is not plain data")
+
+
+def action_calls(args):
+    writer = _RecordWriter()
+    sys.path.append(WORK_DIR)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        module = __import__(args["module"])
+    except BaseException as exc:  # noqa: BLE001 - the learner's module may raise anything, even SystemExit
+        message = f"import failed: {type(exc).__name__}: {exc}"[:500]
+        for call in args["calls"]:
+            writer.write({"id": call["id"], "error": message})
+        return 1
+    per_call = float(args.get("call_timeout", 2.0))
+    for call in args["calls"]:
+        record = {"id": call["id"]}
+        try:
+            function = getattr(module, call["function"])
+            signal.setitimer(signal.ITIMER_REAL, per_call)
+            try:
+                value = function(*call.get("args", []), **call.get("kwargs", {}))
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            record["value"] = _plain(value)
+        except _CallTimeout:
+            record = {"id": call["id"], "error": "timeout"}
+        except BaseException as exc:  # noqa: BLE001
+            record = {"id": call["id"], "error": f"{type(exc).__name__}: {exc}"[:500]}
+        try:
+            writer.write(record)
+        except (TypeError, ValueError) as exc:
+            writer.write({"id": call["id"], "error": f"unserializable: {exc}"[:500]})
+    return 0
+
+
+def action_program(args):
+    import runpy
+    sys.argv = [args["path"]]
+    os.chdir(WORK_DIR)
+    runpy.run_path(os.path.join(WORK_DIR, args["path"]), run_name="__main__")
+    return 0
+
+
+ACTIONS = {"pytest": action_pytest, "calls": action_calls, "program": action_program}
+
+
+def child_main(step, limits, fds):
+    code = 1
+    try:
+        os.setsid()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        os.closerange(4, 1024)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
+        cpu = int(limits.get("cpu_seconds", 5))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        try:
+            with open("/proc/self/oom_score_adj", "w") as handle:
+                handle.write("1000")
+        except OSError:
+            pass
+        os.environ.clear()
+        os.environ.update(CHILD_ENV)
+        os.chdir(WORK_DIR)
+        sys.dont_write_bytecode = True
+        code = ACTIONS[step["action"]](step.get("args", {}))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - report the learner's traceback on stderr
+        try:
+            traceback.print_exc()
+        except BaseException:  # noqa: BLE001
+            pass
+        code = 1
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(code & 0xFF if isinstance(code, int) else 1)
+
+
+def kill_leftovers():
+    """Kill every process but us and init: what a step forked must not live into the next step."""
+    for _ in range(50):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        reaped = False
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                break
+            reaped = True
+        if not reaped:
+            time.sleep(0.002)
+
+
+def run_step(step, limits):
+    output_cap = int(step.get("output_cap", limits.get("output_bytes", 65536)))
+    timeout = float(step.get("timeout", limits.get("wall_seconds", 5)))
+    stdin_r, stdin_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    rec_r, rec_w = os.pipe()
+    oom_before, pids_before = oom_kills(), pids_max_hits()
+    started = time.monotonic()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        child_main(step, limits, (stdin_r, out_w, err_w, rec_w))
+    for fd in (stdin_r, out_w, err_w, rec_w):
+        os.close(fd)
+    stdin_data = step.get("stdin", "").encode()
+    if stdin_data:
+        os.set_blocking(stdin_w, False)
+    else:
+        os.close(stdin_w)
+        stdin_w = None
+    buffers = {out_r: bytearray(), err_r: bytearray(), rec_r: bytearray()}
+    caps = {out_r: output_cap, err_r: output_cap, rec_r: RECORDS_CAP}
+    open_fds = set(buffers)
+    status = None
+    timed_out = output_exceeded = False
+    deadline = started + timeout
+    while True:
+        if status is None:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = raw
+        if status is not None and not open_fds:
+            break
+        now = time.monotonic()
+        if now >= deadline:
+            timed_out = status is None
+            break
+        if status is not None:
+            # The child is gone; whatever still holds its pipes is a leftover and will be killed.
+            deadline = min(deadline, now + 0.05)
+        writers = [stdin_w] if stdin_w is not None else []
+        readable, writable, _ = select.select(list(open_fds), writers, [], min(0.05, deadline - now))
+        if writable:
+            try:
+                sent = os.write(stdin_w, stdin_data[:65536])
+                stdin_data = stdin_data[sent:]
+            except (BrokenPipeError, BlockingIOError):
+                stdin_data = b"" if not stdin_data else stdin_data
+            if not stdin_data:
+                os.close(stdin_w)
+                stdin_w = None
+        for fd in readable:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            room = caps[fd] - len(buffers[fd])
+            buffers[fd] += chunk[:max(room, 0)]
+            if len(chunk) > room:
+                open_fds.discard(fd)
+                if fd != rec_r:
+                    output_exceeded = True
+        if output_exceeded:
+            break
+    duration = time.monotonic() - started
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if status is None:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 0
+    kill_leftovers()
+    for fd in list(buffers) + ([stdin_w] if stdin_w is not None else []):
+        os.close(fd)
+    exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    term_signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    return {
+        "name": step["name"],
+        "exit_code": exit_code,
+        "signal": term_signal,
+        "timed_out": timed_out,
+        "output_exceeded": output_exceeded,
+        "oom_killed": oom_kills() > oom_before,
+        "pids_exhausted": pids_max_hits() > pids_before,
+        "duration_ms": round(duration * 1000, 1),
+        "stdout": buffers[out_r].decode("utf-8", "replace"),
+        "stderr": buffers[err_r].decode("utf-8", "replace"),
+        "records": buffers[rec_r].decode("utf-8", "replace"),
+    }
+
+
+def main():
+    _prctl(PR_SET_DUMPABLE, 0)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    write_frame({"ready": True})
+    try:
+        job = read_job()
+        write_files(job.get("files", {}))
+    except (EOFError, ValueError, OSError) as exc:
+        write_frame({"error": f"bad job: {exc}"})
+        return 2
+    limits = job.get("limits", {})
+    results = [run_step(step, limits) for step in job.get("steps", [])]
+    write_frame({"steps": results})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Warm pool: containers started ahead of time, each waiting for exactly one job.
+
+A pooled container is created and started with its entry process already past its imports; taking one costs a
+dictionary pop. It serves one job and is destroyed; a background thread refills the pool. When the pool is
+empty the caller takes the cold path. No container is ever reused and nothing is ever `exec`'d into one.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from typing import Callable
+
+from sandboxes.container import SandboxContainer
+
+log = logging.getLogger(__name__)
+
+
+class WarmPool:
+    def __init__(self, name: str, size: int, factory: Callable[[], SandboxContainer],
+                 dispose: Callable[[SandboxContainer], None], max_idle_seconds: float = 600.0):
+        self.name = name
+        self.size = size
+        self.factory = factory
+        self.dispose = dispose
+        self.max_idle_seconds = max_idle_seconds
+        self.ready: collections.deque[SandboxContainer] = collections.deque()
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.counters = collections.Counter()
+        self.refilling = 0
+        self.in_use = 0
+        self.last_failure = ""
+        self.thread = threading.Thread(target=self._refill_loop, name=f"pool-{name}", daemon=True)
+        self.thread.start()
+
+    def take(self) -> SandboxContainer | None:
+        """A ready container, or None (the caller goes cold). Dead ones are dropped, not handed out."""
+        while True:
+            with self.lock:
+                if not self.ready:
+                    self.counters["misses"] += 1
+                    self.wake.set()
+                    return None
+                container = self.ready.popleft()
+            self.wake.set()
+            if container.is_alive():
+                with self.lock:
+                    self.in_use += 1
+                    self.counters["served"] += 1
+                return container
+            self.counters["dead_on_take"] += 1
+            self.dispose(container)
+
+    def give_back_slot(self) -> None:
+        with self.lock:
+            self.in_use -= 1
+
+    def _refill_loop(self) -> None:
+        backoff = 0.5
+        while not self.stopping.is_set():
+            with self.lock:
+                deficit = self.size - len(self.ready) - self.refilling
+                if deficit > 0:
+                    self.refilling += 1
+            if deficit <= 0:
+                self._expire_idle()
+                self.wake.wait(timeout=5)
+                self.wake.clear()
+                continue
+            try:
+                container = self.factory()
+            except Exception as exc:  # noqa: BLE001 - keep the thread alive whatever the engine says
+                with self.lock:
+                    self.refilling -= 1
+                    self.counters["failures"] += 1
+                    self.last_failure = str(exc)[:300]
+                log.warning("warm pool %s: could not start a container: %s", self.name, exc)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            backoff = 0.5
+            with self.lock:
+                self.refilling -= 1
+                self.counters["created"] += 1
+                if self.stopping.is_set():
+                    stale = container
+                else:
+                    self.ready.append(container)
+                    stale = None
+            if stale is not None:
+                self.dispose(stale)
+
+    def _expire_idle(self) -> None:
+        """Replace containers that waited too long, so a pool never hands out one from a stale image."""
+        now = time.monotonic()
+        with self.lock:
+            expired = [c for c in self.ready if now - c.created_at > self.max_idle_seconds]
+            for container in expired:
+                self.ready.remove(container)
+        for container in expired:
+            self.counters["expired"] += 1
+            self.dispose(container)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        self.thread.join(timeout=30)
+        with self.lock:
+            leftovers = list(self.ready)
+            self.ready.clear()
+        for container in leftovers:
+            self.dispose(container)
+
+    def stats(self) -> dict:
+        with self.lock:
+            return {
+                "name": self.name,
+                "size": self.size,
+                "ready": len(self.ready),
+                "in_use": self.in_use,
+                "refilling": self.refilling,
+                "created": self.counters["created"],
+                "served": self.counters["served"],
+                "misses": self.counters["misses"],
+                "failures": self.counters["failures"],
+                "dead_on_take": self.counters["dead_on_take"],
+                "last_failure": self.last_failure,
+            }
