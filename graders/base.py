@@ -26,7 +26,7 @@ class Verdict(StrEnum):
 
 
 # When several limits are hit, the one the learner should fix first.
-LIMIT_PRECEDENCE = (Verdict.MEMORY_LIMIT, Verdict.PROCESS_LIMIT, Verdict.OUTPUT_LIMIT, Verdict.TIME_LIMIT)
+LIMIT_PRECEDENCE = (Verdict.PROCESS_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT, Verdict.TIME_LIMIT)
 
 
 class SpecError(ValueError):

@@ -29,10 +29,11 @@ def _last_line(text: str) -> str:
 
 
 def step_limit_verdict(step: StepOutcome) -> Verdict | None:
+    # A fork bomb usually also exhausts memory: the process limit is the cause to report.
+    if step.pids_exhausted:
+        return Verdict.PROCESS_LIMIT
     if step.oom_killed:
         return Verdict.MEMORY_LIMIT
-    if step.pids_exhausted and not step.ok:
-        return Verdict.PROCESS_LIMIT
     if step.output_exceeded:
         return Verdict.OUTPUT_LIMIT
     if step.timed_out or step.signal == signal.SIGXCPU:

@@ -21,19 +21,40 @@ from sandboxes.limits import Limits
 
 LABEL_SANDBOX = "lms.sandbox"
 LABEL_OWNER = "lms.owner"
+LABEL_SCOPE = "lms.scope"  # one LMS deployment (its Redis); reapers never touch another scope's containers
 SANDBOX_UID = "10001:10001"
 ENTRY_COMMAND = ["python3", "-I", "/opt/lms/entry.py"]
 FRAME_MAGIC = b"LMS1 "
 DIAGNOSTICS_CAP = 16 * 1024
+RUNTIME_GVISOR = "runsc"
+RUNSC_PIDS_OVERHEAD = 64  # host threads of gVisor's Sentry and Gofer
+RUNSC_PIDS_PER_TASK = 8  # host tasks per sandboxed process (ptrace platform stubs), with room to spare
 
 
 class SandboxError(Exception):
     """The platform failed (engine down, image missing, container never ready): not the learner's fault."""
 
 
+def _process_limits(limits: Limits, runtime: str) -> tuple[int, list[Ulimit]]:
+    """The cgroup pids limit and the extra ulimits that bound the learner's processes and threads.
+
+    Under runc the cgroup counts the container's own tasks: `limits.pids` is the limit. Under gVisor the host
+    cgroup counts the Sentry's and Gofer's threads too (about 40 at rest, and about 5 more per process the
+    sandboxed program forks with the ptrace platform), so `limits.pids` there keeps the sandbox from even
+    starting, and a fork bomb that reaches the cgroup limit kills the whole sandbox instead of failing the fork.
+    There the host cgroup gets a generous backstop and the learner's tasks are bounded by RLIMIT_NPROC, which
+    gVisor enforces inside its own kernel (threads included), so it is not shared with other containers.
+    """
+    if runtime == RUNTIME_GVISOR:
+        return (RUNSC_PIDS_OVERHEAD + RUNSC_PIDS_PER_TASK * limits.pids,
+                [Ulimit(name="nproc", soft=limits.pids, hard=limits.pids)])
+    return limits.pids, []
+
+
 def container_settings(image: str, limits: Limits, runtime: str, labels: dict[str, str]) -> dict:
     """The docker SDK kwargs of every sandbox container. Nothing here can be relaxed by an exercise."""
     tmpfs_size = f"size={limits.tmpfs_mb}m"
+    pids_limit, process_ulimits = _process_limits(limits, runtime)
     return {
         "image": image,
         "command": ENTRY_COMMAND,
@@ -45,7 +66,7 @@ def container_settings(image: str, limits: Limits, runtime: str, labels: dict[st
         "mem_limit": f"{limits.memory_mb}m",
         "memswap_limit": f"{limits.memory_mb}m",
         "nano_cpus": int(limits.cpus * 1e9),
-        "pids_limit": limits.pids,
+        "pids_limit": pids_limit,
         "read_only": True,
         "tmpfs": {
             "/work": f"{tmpfs_size},uid=10001,gid=10001,mode=0700,nosuid,nodev",
@@ -56,6 +77,7 @@ def container_settings(image: str, limits: Limits, runtime: str, labels: dict[st
             Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile),
             Ulimit(name="fsize", soft=limits.fsize_mb * 1024 * 1024, hard=limits.fsize_mb * 1024 * 1024),
             Ulimit(name="core", soft=0, hard=0),
+            *process_ulimits,
         ],
         "init": True,
         # We read the entry process through the attach stream; keep no log on the host's disk.
@@ -122,12 +144,21 @@ class AttachStream:
             if len(data) - start > 32:
                 raise ValueError("bad frame header")
             return None
-        length = int(data[start + len(FRAME_MAGIC):newline])
-        end = newline + 1 + length
+        digits = bytes(data[start + len(FRAME_MAGIC):newline])
+        if not digits.isdigit():
+            raise ValueError("bad frame header")
+        end = newline + 1 + int(digits)
         if len(data) < end:
             return None
         self.position = end
-        return json.loads(bytes(data[newline + 1:end]))
+        try:
+            return json.loads(bytes(data[newline + 1:end]))
+        except RecursionError as exc:  # deeply nested JSON: garbage too, never an exception of another kind
+            raise ValueError("frame nested too deeply") from exc
+
+    def unread(self) -> int:
+        """Bytes received on stdout after the last complete frame."""
+        return len(self.stdout) - self.position
 
 
 class SandboxContainer:
@@ -206,18 +237,32 @@ class SandboxContainer:
             raise SandboxError(f"could not deliver the job: {exc}") from exc
 
     def wait_result(self, deadline: float):
-        """Returns (status, frame): status is completed, wall_timeout, crashed or output_overflow."""
+        """Returns (status, frame): status is completed, wall_timeout, crashed, output_overflow or bad_frame.
+
+        The entry process writes exactly one frame after the job and exits: we read until the stream closes.
+        The learner's code cannot reach our stdout under runc, but it can under gVisor (which does not honour
+        PR_SET_DUMPABLE for /proc/<pid>/fd), and also through docker-init's descriptors: a frame written by the
+        learner either comes before the real one (two frames: bad_frame) or goes with the entry process being
+        killed, which the caller sees in the exit code (see SandboxRunner._execute)."""
+        frame = None
         while True:
             try:
-                frame = self.stream.next_frame()
+                received = self.stream.next_frame()
             except ValueError:
                 return "bad_frame", None
-            if frame is not None:
-                return "completed", frame
+            if received is not None:
+                if frame is not None:
+                    return "bad_frame", None
+                frame = received
+                continue
             if self.stream.overflow:
                 return "output_overflow", None
             if self.stream.eof:
-                return "crashed", None
+                if frame is None:
+                    return "crashed", None
+                if self.stream.unread():
+                    return "bad_frame", None
+                return "completed", frame
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return "wall_timeout", None

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import docker
 
-from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX, SandboxContainer, SandboxError
+from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX, LABEL_SCOPE, SandboxContainer, SandboxError
 from sandboxes.limits import Limits
 from sandboxes.pool import WarmPool
 
@@ -168,8 +168,9 @@ class SandboxRunner:
     """Runs plans; owns the warm pools of one worker process and the containers it started."""
 
     def __init__(self, client: docker.DockerClient | None = None, owner: str | None = None, pool_size: int = 0,
-                 ready_timeout: float = 20.0, images: dict[str, str] | None = None):
+                 ready_timeout: float = 20.0, images: dict[str, str] | None = None, scope: str = "default"):
         self.client = client or docker.from_env(timeout=60)
+        self.scope = scope
         self.images = dict(images or {})  # logical image name (a grader's) -> Docker tag
         self.owner = owner or new_owner_id()
         self.pool_size = pool_size
@@ -197,7 +198,7 @@ class SandboxRunner:
     # --- containers -------------------------------------------------------------------------------------
 
     def _start_container(self, image: str, limits: Limits, runtime: str, stdout_cap: int) -> SandboxContainer:
-        labels = {LABEL_OWNER: self.owner}
+        labels = {LABEL_OWNER: self.owner, LABEL_SCOPE: self.scope}
         return SandboxContainer.start(self.client, image, limits, runtime, labels, stdout_cap, self.ready_timeout)
 
     def _pool_for(self, image: str, limits: Limits, runtime: str) -> WarmPool | None:
@@ -250,10 +251,14 @@ class SandboxRunner:
         status, frame = container.wait_result(time.monotonic() + plan.deadline_seconds())
         finished = time.monotonic()
         oom_killed = False
-        if status == "crashed":
-            oom_killed = container.exit_state()["oom_killed"]
-        if status == "completed" and not isinstance(frame, dict):
-            status = "bad_frame"
+        if status in ("crashed", "completed"):
+            state = container.exit_state()
+            oom_killed = state["oom_killed"]
+            # The entry process exits 0 after its result frame, 2 after refusing a job (before any learner code
+            # ran). A frame followed by any other end was written by someone else, who then killed the entry.
+            refused = isinstance(frame, dict) and "error" in frame
+            if status == "completed" and (not isinstance(frame, dict) or state["exit_code"] != (2 if refused else 0)):
+                status = "bad_frame"
         if status == "completed" and "error" in frame:
             raise SandboxError(f"entry process refused the job: {str(frame['error'])[:300]}")
         raw_steps = frame.get("steps") if status == "completed" else None
@@ -273,6 +278,17 @@ class SandboxRunner:
                         "total": round((finished - started) * 1000, 1)},
             diagnostics=container.stream.stderr.decode("utf-8", "replace")[-2000:],
         )
+
+    def wait_warm(self, timeout: float) -> bool:
+        """Wait until every pool is full (a worker does this before taking its first job)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.pools_lock:
+                pools = list(self.pools.values())
+            if all(len(pool.ready) >= pool.size for pool in pools):
+                return True
+            time.sleep(0.05)
+        return False
 
     # --- housekeeping -----------------------------------------------------------------------------------
 
@@ -295,9 +311,12 @@ class SandboxRunner:
         remove_sandboxes(self.client, owner=self.owner)
 
 
-def remove_sandboxes(client: docker.DockerClient, owner: str | None = None, keep_owners=()) -> int:
-    """Remove sandbox containers by label: one owner's, or all but those of live owners (the reaper)."""
-    filters = {"label": [f"{LABEL_SANDBOX}=1"] + ([f"{LABEL_OWNER}={owner}"] if owner else [])}
+def remove_sandboxes(client: docker.DockerClient, owner: str | None = None, keep_owners=(),
+                     scope: str | None = None) -> int:
+    """Remove sandbox containers by label: one owner's, or, within a scope, all but those of live owners
+    (the reaper)."""
+    filters = {"label": [f"{LABEL_SANDBOX}=1"] + ([f"{LABEL_OWNER}={owner}"] if owner else [])
+               + ([f"{LABEL_SCOPE}={scope}"] if scope else [])}
     removed = 0
     for container in client.containers.list(all=True, filters=filters, ignore_removed=True):
         if owner is None and container.labels.get(LABEL_OWNER) in keep_owners:

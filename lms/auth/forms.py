@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 
@@ -11,7 +12,8 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("fr", "Français"), ("ar", "العربية"), ("en", "English")])
+    language = SelectField(_l("Language"), choices=[SelectChoice("fr", "Français"), SelectChoice("ar", "العربية"),
+                                                    SelectChoice("en", "English")])
     next = HiddenField()
 
 

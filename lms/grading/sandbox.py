@@ -21,5 +21,8 @@ def get_runner() -> SandboxRunner:
     global _runner
     with _lock:
         if _runner is None:
-            _runner = SandboxRunner(pool_size=0, images=current_app.config["LMS_SANDBOX_IMAGES"])
+            from lms.grading.worker import sandbox_scope
+
+            _runner = SandboxRunner(pool_size=0, images=current_app.config["LMS_SANDBOX_IMAGES"],
+                                    scope=sandbox_scope(current_app))
         return _runner

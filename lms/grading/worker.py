@@ -3,6 +3,7 @@ maintenance thread that keeps the pool's owner alive in Redis, reaps containers 
 stuck submissions and publishes pool state for the admin page."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -28,6 +29,11 @@ log = logging.getLogger(__name__)
 OWNER_KEY = "lms:sandbox-owner:{}"
 POOL_KEY = "lms:pool:{}"
 OWNER_TTL_SECONDS = 60
+
+
+def sandbox_scope(app: Flask) -> str:
+    """Workers sharing a Redis database form one deployment; their reapers only see each other's containers."""
+    return app.config.get("LMS_SANDBOX_SCOPE") or hashlib.sha256(app.config["LMS_REDIS_URL"].encode()).hexdigest()[:12]
 
 
 def live_owners(connection: Redis) -> set[str]:
@@ -58,7 +64,8 @@ class Maintenance(threading.Thread):
         self.connection.set(POOL_KEY.format(self.worker), json.dumps(state), ex=OWNER_TTL_SECONDS)
 
     def sweep(self) -> None:
-        removed = remove_sandboxes(self.runner.client, keep_owners=live_owners(self.connection))
+        removed = remove_sandboxes(self.runner.client, keep_owners=live_owners(self.connection),
+                                   scope=self.runner.scope)
         if removed:
             log.warning("reaper removed %d sandbox container(s) left by dead workers", removed)
         with self.app.app_context():
@@ -102,7 +109,7 @@ def run_worker(app: Flask, name: str, pool_size: int, burst: bool = False) -> No
     os.environ["LMS_WORKER_NAME"] = name
     connection = redis_connection()
     runner = SandboxRunner(pool_size=pool_size, images=app.config["LMS_SANDBOX_IMAGES"],
-                           owner=f"{name}-{uuid.uuid4().hex[:8]}")
+                           owner=f"{name}-{uuid.uuid4().hex[:8]}", scope=sandbox_scope(app))
     set_runner(runner)
     maintenance = Maintenance(app, connection, runner, name)
     try:
@@ -113,6 +120,8 @@ def run_worker(app: Flask, name: str, pool_size: int, burst: bool = False) -> No
         if report.retried or report.failed or report.enqueued:
             log.warning("recovered at start: %s", report)
         prewarm_profiles(app, runner)
+        if pool_size and not runner.wait_warm(timeout=30):
+            log.warning("warm pool not full after 30 s; taking jobs anyway (cold path): %s", runner.stats())
         maintenance.start()
         worker = SimpleWorker([grading_queue(connection)], connection=connection, serializer=JSONSerializer,
                               name=f"{name}-{uuid.uuid4().hex[:6]}")

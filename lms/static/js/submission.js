@@ -46,7 +46,7 @@
     var h2 = el("h2", { "class": "result-title" });
     h2.appendChild(el("span", { "class": "badge badge-" + key }, data.verdict_label || data.status_label));
     if (data.score !== null && data.score !== undefined) {
-      h2.appendChild(el("span", { "class": "score" }, data.score + " / " + data.max_score));
+      h2.appendChild(el("span", { "class": "score", dir: "ltr" }, data.score + " / " + data.max_score));
     }
     section.appendChild(h2);
     if (!data.final) {
@@ -81,7 +81,10 @@
     }
     var key = data.verdict || data.status;
     row.cells[2].replaceChildren(el("span", { "class": "badge badge-" + key }, data.verdict_label || data.status_label));
-    row.cells[3].textContent = data.score !== null && data.score !== undefined ? data.score + " / " + data.max_score : "";
+    row.cells[3].replaceChildren();
+    if (data.score !== null && data.score !== undefined) {
+      row.cells[3].appendChild(el("span", { "class": "score", dir: "ltr" }, data.score + " / " + data.max_score));
+    }
   }
 
   function poll(id) {

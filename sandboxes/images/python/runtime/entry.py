@@ -229,6 +229,9 @@ ACTIONS = {"pytest": action_pytest, "calls": action_calls, "program": action_pro
 def child_main(step, limits, fds):
     code = 1
     try:
+        # Non-dumpable is inherited: undo it, or /proc/self turns root-owned and oom_score_adj below fails,
+        # letting the kernel's OOM killer pick the entry process instead of the learner's.
+        _prctl(PR_SET_DUMPABLE, 1)
         os.setsid()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
@@ -399,4 +402,6 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The result frame is written with os.write: nothing is buffered. Exiting at once (no interpreter teardown)
+    # closes the stream sooner, and the runner waits for that close before it trusts the frame.
+    os._exit(main())

@@ -1,0 +1,90 @@
+"""The Python grader through the real sandbox (fresh Docker containers): the verdicts a learner meets first."""
+import pytest
+
+from graders import get_grader
+from graders.base import ExerciseSpec, Verdict
+from tests.conftest import sandbox_containers
+
+SPEC = {
+    "kind": "python", "files": ["solution.py"], "points": 10,
+    "limits": {"wall_seconds": 2, "cpu_seconds": 2, "memory_mb": 64, "output_kb": 16},
+    "checks": [
+        {"id": "small", "name": "Small numbers", "call": {"function": "add", "args": [2, 3]}, "expect": 5},
+        {"id": "negative", "name": "Negative numbers", "call": {"function": "add", "args": [-2, -3]}, "expect": -5},
+        {"id": "program", "name": "Reads stdin", "program": {"stdin": "4 5\n"}, "expect_stdout": "9\n"},
+    ],
+    "public_tests": {"test_add.py": "from solution import add\n\ndef test_add():\n    assert add(1, 1) == 2\n"},
+}
+CORRECT = ("def add(a, b):\n    return a + b\n\nif __name__ == '__main__':\n"
+           "    a, b = map(int, input().split())\n    print(add(a, b))\n")
+
+
+@pytest.fixture
+def grade(runner, docker_client):
+    spec = ExerciseSpec.from_dict(SPEC)
+    grader = get_grader("python")
+
+    def run(code: str):
+        plan = grader.plan(spec, {"solution.py": code})
+        result = runner.run(plan)
+        runner.flush()
+        # Whatever happened, the container that ran the code is gone.
+        assert all(c.id != result.container_id for c in sandbox_containers(docker_client))
+        return grader.judge(spec, plan, result)
+
+    return run
+
+
+def test_correct_solution_passes(grade):
+    result = grade(CORRECT)
+    assert result.verdict == Verdict.PASSED
+    assert result.score == 10
+    assert [t.passed for t in result.public_tests] == [True]
+
+
+def test_wrong_solution_fails_and_names_the_failing_check(grade):
+    result = grade(CORRECT.replace("return a + b", "return abs(a) + abs(b)"))
+    assert result.verdict == Verdict.FAILED
+    assert [c.id for c in result.checks if not c.passed] == ["negative"]
+    assert 0 < result.score < 10
+
+
+def test_infinite_loop_gets_the_time_limit(grade):
+    result = grade("def add(a, b):\n    while True:\n        pass\n")
+    assert result.verdict == Verdict.TIME_LIMIT
+    assert result.score == 0
+
+
+def test_sleeping_program_is_caught_by_the_wall_clock(grade):
+    result = grade("import time\ndef add(a, b):\n    time.sleep(60)\n")
+    assert result.verdict == Verdict.TIME_LIMIT
+
+
+def test_memory_hog_gets_the_memory_limit(grade):
+    result = grade("def add(a, b):\n    hog = []\n    while True:\n        hog.append(bytearray(10**6))\n")
+    assert result.verdict == Verdict.MEMORY_LIMIT
+    assert result.score == 0
+
+
+def test_print_flood_gets_the_output_limit(grade):
+    result = grade(CORRECT.replace("    print(add(a, b))", "    while True:\n        print('spam' * 100)"))
+    assert result.verdict == Verdict.OUTPUT_LIMIT
+
+
+def test_syntax_error_is_a_runtime_error_with_the_reason(grade):
+    result = grade("def add(a, b)\n    return a + b\n")
+    assert result.verdict == Verdict.RUNTIME_ERROR
+    assert "SyntaxError" in result.message
+    assert result.score == 0
+
+
+def test_fork_bomb_gets_too_many_processes(grade):
+    result = grade("import os\ndef add(a, b):\n    while True:\n        os.fork()\n")
+    assert result.verdict in (Verdict.PROCESS_LIMIT, Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT)
+    assert result.verdict == Verdict.PROCESS_LIMIT
+
+
+def test_no_sandbox_container_left_after_the_runs(runner, docker_client, grade):
+    grade(CORRECT)
+    runner.flush()
+    assert docker_client.containers.list(all=True, filters={"label": f"lms.owner={runner.owner}"}) == []

@@ -1,0 +1,81 @@
+"""Reading the content library: the bundled one is valid; broken folders are refused with a clear message."""
+import shutil
+
+import pytest
+import yaml
+
+from lms.catalog.content import ContentError, iter_exercises, load_library
+from tests.conftest import CONTENT_DIR
+
+
+def test_bundled_library_loads():
+    tracks = load_library(CONTENT_DIR)
+    exercises = list(iter_exercises(tracks))
+    assert len(exercises) >= 3
+    for exercise in exercises:
+        assert set(exercise.statements) == {"fr", "ar", "en"}
+        assert exercise.spec["checks"] and exercise.public_tests
+        assert set(exercise.starter_files) == set(exercise.spec["files"])
+
+
+@pytest.fixture
+def library(tmp_path):
+    """A writable copy of the bundled library, and the path of its first exercise."""
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, root)
+    first = next(iter_exercises(load_library(root)))
+    return root, first.path
+
+
+def edit_yaml(path, change):
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d.update(kind="cobol"), "unknown exercise kind"),
+    (lambda d: d.update(uuid="not-a-uuid"), "uuid must be a UUID"),
+    (lambda d: d.update(limits={"wall_seconds": 3600}), "outside the allowed range"),
+    (lambda d: d.update(limits={"network": True}), "unknown limit"),
+    (lambda d: d.update(scoring="best-of-three"), "scoring must be"),
+    (lambda d: d.update(files=[]), "files must list"),
+    (lambda d: d.update(pacing={"cooldown": 1}), "pacing takes"),
+])
+def test_invalid_exercise_yaml_is_refused(library, change, words):
+    root, exercise = library
+    edit_yaml(exercise / "exercise.yaml", change)
+    with pytest.raises(ContentError, match=words):
+        load_library(root)
+
+
+def test_missing_reference_solution_is_refused(library):
+    root, exercise = library
+    shutil.rmtree(exercise / "solution")
+    with pytest.raises(ContentError, match="reference solution"):
+        load_library(root)
+
+
+def test_duplicate_uuid_is_refused(library):
+    root, exercise = library
+    other = exercise.parent / "copy-of-first"
+    shutil.copytree(exercise, other)
+    edit_yaml(exercise.parent / "module.yaml", lambda d: d["exercises"].append("copy-of-first"))
+    with pytest.raises(ContentError, match="uuid also used"):
+        load_library(root)
+
+
+def test_symlinks_in_content_are_refused(library, tmp_path):
+    root, exercise = library
+    (tmp_path / "secret.py").write_text("x = 1")
+    (exercise / "tests" / "public" / "test_link.py").symlink_to(tmp_path / "secret.py")
+    with pytest.raises(ContentError, match="symbolic links"):
+        load_library(root)
+
+
+def test_hidden_check_errors_name_the_check(library):
+    root, exercise = library
+    edit_yaml(exercise / "tests" / "hidden" / "checks.yaml", lambda d: d["checks"][0].pop("expect", None)
+              or d["checks"][0].pop("expect_stdout", None))
+    with pytest.raises(ContentError, match=r"check #1"):
+        load_library(root)

@@ -1,0 +1,151 @@
+"""The Python grader on synthetic sandbox results: plans carry no expected value, judging is strict."""
+import json
+
+import pytest
+
+from graders import get_grader
+from graders.base import ExerciseSpec, Verdict
+from sandboxes.runner import SandboxResult, StepOutcome
+
+SECRET = 918273645
+
+
+@pytest.fixture
+def spec():
+    return ExerciseSpec.from_dict({
+        "kind": "python", "files": ["solution.py"], "points": 10,
+        "checks": [
+            {"id": "adds", "name": {"fr": "Additionne", "en": "Adds"}, "call": {"function": "add", "args": [1, 2]},
+             "expect": SECRET},
+            {"id": "echo", "name": "Echo", "program": {"stdin": "hello\n"}, "expect_stdout": "HELLO\n", "weight": 3},
+        ],
+        "public_tests": {"test_add.py": "from solution import add\ndef test_add():\n    assert add(1, 2) == 3\n"},
+    })
+
+
+@pytest.fixture
+def grader():
+    return get_grader("python")
+
+
+def result(*steps, status="completed"):
+    return SandboxResult(status=status, steps=list(steps), container_id="c", warm=True)
+
+
+def calls(records="", **kwargs):
+    return StepOutcome(name="calls", exit_code=0, records=records, **kwargs)
+
+
+def program(stdout="", exit_code=0, **kwargs):
+    return StepOutcome(name="program:echo", exit_code=exit_code, stdout=stdout, **kwargs)
+
+
+def public(records=""):
+    return StepOutcome(name="public", exit_code=0, records=records)
+
+
+def record(check_id, **fields):
+    return json.dumps({"id": check_id, **fields}) + "\n"
+
+
+def test_plan_never_carries_expected_values(spec, grader):
+    plan = grader.plan(spec, {"solution.py": "def add(a, b): return a + b"})
+    serialized = json.dumps(plan.job())
+    assert str(SECRET) not in serialized and "HELLO" not in serialized
+    assert [s["name"] for s in plan.steps] == ["calls", "program:echo", "public"]
+    assert set(plan.files) == {"solution.py", "tests/test_add.py"}
+
+
+def test_all_correct_passes_with_full_marks(spec, grader):
+    grade = grader.judge(spec, None, result(calls(record("adds", value=SECRET)), program("HELLO\n"), public()))
+    assert grade.verdict == Verdict.PASSED
+    assert grade.score == 10.0
+
+
+def test_wrong_value_fails_and_names_the_check(spec, grader):
+    grade = grader.judge(spec, None, result(calls(record("adds", value=3)), program("HELLO\n"), public()))
+    assert grade.verdict == Verdict.FAILED
+    assert grade.score == 7.5  # weights 1 and 3
+    failed = [c for c in grade.checks if not c.passed]
+    assert [c.id for c in failed] == ["adds"] and failed[0].message == ""
+
+
+def test_feedback_for_hidden_checks_has_no_expected_value(spec, grader):
+    grade = grader.judge(spec, None, result(calls(record("adds", value=3)), program("nope\n"), public()))
+    assert str(SECRET) not in json.dumps(grade.feedback()) and "HELLO" not in json.dumps(grade.feedback())
+
+
+def test_exit_code_zero_with_no_records_proves_nothing(spec, grader):
+    grade = grader.judge(spec, None, result(calls(""), program("HELLO\n"), public()))
+    adds = next(c for c in grade.checks if c.id == "adds")
+    assert not adds.passed and adds.status == "missing"
+    assert grade.score == 7.5
+
+
+def test_forged_record_for_unknown_id_fails_the_step(spec, grader):
+    forged = record("adds", value=SECRET) + record("bonus", value=1)
+    grade = grader.judge(spec, None, result(calls(forged), program("HELLO\n"), public()))
+    assert not next(c for c in grade.checks if c.id == "adds").passed
+
+
+def test_time_limit_verdict_from_a_program_step(spec, grader):
+    grade = grader.judge(spec, None, result(calls(record("adds", value=SECRET)),
+                                            program("", exit_code=None, signal=9, timed_out=True), public()))
+    assert grade.verdict == Verdict.TIME_LIMIT
+    assert grade.score == 2.5
+
+
+@pytest.mark.parametrize("flags, verdict", [
+    ({"oom_killed": True, "signal": 9, "exit_code": None}, Verdict.MEMORY_LIMIT),
+    ({"output_exceeded": True, "signal": 9, "exit_code": None}, Verdict.OUTPUT_LIMIT),
+    ({"pids_exhausted": True, "exit_code": 1}, Verdict.PROCESS_LIMIT),
+    ({"signal": 24, "exit_code": None}, Verdict.TIME_LIMIT),  # SIGXCPU: the CPU-time limit
+])
+def test_limit_verdicts(spec, grader, flags, verdict):
+    grade = grader.judge(spec, None, result(calls(record("adds", value=SECRET)), program("", **flags), public()))
+    assert grade.verdict == verdict
+
+
+def test_runtime_error_shows_the_last_line_of_the_traceback(spec, grader):
+    failing = StepOutcome(name="calls", exit_code=1, stderr="Traceback...\nZeroDivisionError: division by zero\n",
+                          records=record("adds", error="import failed: ZeroDivisionError: division by zero"))
+    grade = grader.judge(spec, None, result(failing, program("HELLO\n"), public()))
+    assert grade.verdict == Verdict.RUNTIME_ERROR
+    assert "ZeroDivisionError" in grade.message
+
+
+@pytest.mark.parametrize("status, oom, verdict", [
+    ("crashed", False, Verdict.RUNTIME_ERROR),
+    ("crashed", True, Verdict.MEMORY_LIMIT),
+    ("wall_timeout", False, Verdict.TIME_LIMIT),
+    ("output_overflow", False, Verdict.OUTPUT_LIMIT),
+    ("bad_frame", False, Verdict.RUNTIME_ERROR),
+])
+def test_sandbox_level_outcomes_score_nothing(spec, grader, status, oom, verdict):
+    missing = [StepOutcome(name=n, missing=True) for n in ("calls", "program:echo", "public")]
+    sandbox = SandboxResult(status=status, steps=missing, container_id="c", warm=False, oom_killed=oom)
+    grade = grader.judge(spec, None, sandbox)
+    assert grade.verdict == verdict and grade.score == 0
+
+
+def test_public_tests_inform_but_do_not_score(spec, grader):
+    passing_public = public(json.dumps({"id": "tests/test_add.py::test_add", "outcome": "passed", "message": ""}))
+    grade = grader.judge(spec, None, result(calls(record("adds", value=0)), program("x"), passing_public))
+    assert grade.public_tests[0].passed and grade.score == 0
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"files": []}, "at least one submitted file"),
+    ({"checks": []}, "at least one hidden check"),
+    ({"checks": [{"id": "Bad Id", "name": "x", "call": {"function": "f"}, "expect": 1}]}, "id must match"),
+    ({"checks": [{"id": "a", "name": "x", "call": {"function": "f"}}]}, "expect is required"),
+    ({"checks": [{"id": "a", "name": "x", "program": {}, "expect_stdout": "1", "compare": "fuzzy"}]}, "compare"),
+    ({"checks": [{"id": "a", "name": "x", "call": {"function": "f"}, "expect": 1, "program": {}}]}, "exactly one"),
+    ({"checks": [{"id": "a", "name": "x", "call": {"function": "f"}, "expect": 1},
+                 {"id": "a", "name": "x", "call": {"function": "f"}, "expect": 1}]}, "duplicate"),
+])
+def test_validate_explains_bad_definitions(grader, change, words):
+    data = {"kind": "python", "files": ["solution.py"],
+            "checks": [{"id": "a", "name": "x", "call": {"function": "f"}, "expect": 1}], **change}
+    problems = grader.validate(ExerciseSpec.from_dict(data))
+    assert any(words in p for p in problems), problems
