@@ -59,11 +59,42 @@ def app(tmp_path, migrated_db, redis_connection):
         "TESTING": True,
         "SECRET_KEY": "test-only",
     })
+    # The test body holds an app context (for db.session); test-client requests would then share its `g`
+    # (locale, logged-in user, CSRF token). In production each request has its own: drop those caches.
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_caches)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
     redis_connection.flushdb()
+
+
+def fresh_request_caches():
+    from flask import current_app, g
+    from flask_babel import refresh
+
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    refresh()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """What `pybabel compile -d lms/translations` does (the .mo files are not in git), when one is missing or
+    older than its .po."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in sorted((ROOT / "lms" / "translations").glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=po.parts[-3])
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as handle:
+            write_mo(handle, catalog)
+        tmp.replace(mo)
 
 
 @pytest.fixture
@@ -150,7 +181,7 @@ def docker_client():
 
 
 def sandbox_containers(client) -> list:
-    return client.containers.list(all=True, filters={"label": "lms.sandbox=1"})
+    return client.containers.list(all=True, filters={"label": "lms.sandbox=1"}, ignore_removed=True)
 
 
 @pytest.fixture(scope="session")
@@ -161,7 +192,8 @@ def runner(docker_client):
     runner = SandboxRunner(docker_client, pool_size=0, images={"python": PYTHON_IMAGE}, scope="tests")
     yield runner
     runner.close()
-    assert docker_client.containers.list(all=True, filters={"label": f"lms.owner={runner.owner}"}) == []
+    assert docker_client.containers.list(all=True, filters={"label": f"lms.owner={runner.owner}"},
+                                         ignore_removed=True) == []
 
 
 @pytest.fixture

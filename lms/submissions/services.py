@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from lms.auth.models import User
@@ -58,8 +59,9 @@ def check_pacing(user: User, exercise: Exercise) -> None:
     pending = db.session.scalar(select(func.count(Submission.id)).where(
         Submission.user_id == user.id, Submission.status.in_([Status.QUEUED, Status.RUNNING])))
     if pending >= current_app.config["LMS_MAX_PENDING_PER_USER"]:
-        raise SubmissionRejected("too_fast", _l("You already have %(count)d submissions being graded; wait for "
-                                                "their results.", count=pending), 429)
+        raise SubmissionRejected("too_fast", lazy_ngettext(
+            "You already have %(num)d submission being graded; wait for its result.",
+            "You already have %(num)d submissions being graded; wait for their results.", pending), 429)
     last = db.session.scalar(select(func.max(Submission.created_at)).where(
         Submission.user_id == user.id, Submission.exercise_id == exercise.id))
     cooldown = exercise.cooldown_seconds
@@ -72,8 +74,9 @@ def check_pacing(user: User, exercise: Exercise) -> None:
             Submission.user_id == user.id, Submission.exercise_id == exercise.id,
             Submission.status != Status.ERROR))  # the platform's failures do not cost an attempt
         if used >= exercise.max_attempts:
-            raise SubmissionRejected("no_attempts_left", _l("You have used all %(count)d attempts for this "
-                                                            "exercise.", count=exercise.max_attempts), 403)
+            raise SubmissionRejected("no_attempts_left", lazy_ngettext(
+                "You have used your %(num)d attempt for this exercise.",
+                "You have used all %(num)d attempts for this exercise.", exercise.max_attempts), 403)
 
 
 def create_submission(user: User, exercise: Exercise, files) -> Submission:

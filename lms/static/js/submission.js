@@ -20,6 +20,10 @@
 
   function format(template, n) { return template.replace("{n}", n); }
 
+  // Scores are floats: show them as the server-rendered pages do (Python's str(): 10.0, 7.5), not as 10.
+  function number(x) { return typeof x === "number" && Number.isInteger(x) ? x.toFixed(1) : String(x); }
+  function scoreText(data) { return number(data.score) + " / " + number(data.max_score); }
+
   function checkList(title, items, codeNames) {
     var frag = document.createDocumentFragment();
     if (!items || !items.length) return frag;
@@ -46,7 +50,7 @@
     var h2 = el("h2", { "class": "result-title" });
     h2.appendChild(el("span", { "class": "badge badge-" + key }, data.verdict_label || data.status_label));
     if (data.score !== null && data.score !== undefined) {
-      h2.appendChild(el("span", { "class": "score", dir: "ltr" }, data.score + " / " + data.max_score));
+      h2.appendChild(el("span", { "class": "score", dir: "ltr" }, scoreText(data)));
     }
     section.appendChild(h2);
     if (!data.final) {
@@ -83,7 +87,7 @@
     row.cells[2].replaceChildren(el("span", { "class": "badge badge-" + key }, data.verdict_label || data.status_label));
     row.cells[3].replaceChildren();
     if (data.score !== null && data.score !== undefined) {
-      row.cells[3].appendChild(el("span", { "class": "score", dir: "ltr" }, data.score + " / " + data.max_score));
+      row.cells[3].appendChild(el("span", { "class": "score", dir: "ltr" }, scoreText(data)));
     }
   }
 

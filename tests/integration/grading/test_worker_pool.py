@@ -23,7 +23,8 @@ def test_worker_with_a_pool_grades_warm(app, content, make_user, run_worker_burs
 
 
 def worker_containers(docker_client, scope):
-    return docker_client.containers.list(all=True, filters={"label": [f"{LABEL_SANDBOX}=1", f"{LABEL_SCOPE}={scope}"]})
+    return docker_client.containers.list(all=True, filters={"label": [f"{LABEL_SANDBOX}=1", f"{LABEL_SCOPE}={scope}"]},
+                                       ignore_removed=True)
 
 
 def test_reaper_removes_containers_of_dead_owners_only(app, redis_connection, docker_client):
@@ -38,7 +39,8 @@ def test_reaper_removes_containers_of_dead_owners_only(app, redis_connection, do
         maintenance = Maintenance(app, redis_connection, alive, "test-worker")
         maintenance.beat()  # only the alive owner has a heartbeat
         maintenance.sweep()
-        remaining = {c.id for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL_SANDBOX}=1"})}
+        remaining = {c.id for c in docker_client.containers.list(all=True, filters={"label": f"{LABEL_SANDBOX}=1"},
+                                                                 ignore_removed=True)}
         assert leftover.id not in remaining
         assert elsewhere.id in remaining  # another deployment's container is not ours to reap
         elsewhere.remove(force=True)
