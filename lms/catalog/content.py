@@ -111,7 +111,9 @@ def folder_version(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def load_exercise(folder: Path) -> ExerciseDefinition:
+def load_exercise(folder: Path, track_runtime: str | None = None) -> ExerciseDefinition:
+    """`track_runtime`: the track's `runtime:` (e.g. runsc for a cybersecurity track), the default of its
+    exercises."""
     meta_path = folder / "exercise.yaml"
     meta = _read_yaml(meta_path)
     try:
@@ -158,7 +160,7 @@ def load_exercise(folder: Path) -> ExerciseDefinition:
         "checks": checks or [],
         "public_tests": _read_text_files(folder / "tests" / "public", "*.py"),
         "limits": meta.get("limits") or {},
-        "runtime": meta.get("runtime") or "runc",
+        "runtime": meta.get("runtime") or track_runtime or "runc",
         "scoring": scoring,
         "points": float(points),
     }
@@ -191,6 +193,9 @@ def load_library(root: Path | str) -> list[TrackDefinition]:
     tracks, seen_uuids = [], {}
     for track_path in sorted(p for p in root.iterdir() if (p / "track.yaml").is_file()):
         meta = _read_yaml(track_path / "track.yaml")
+        track_runtime = meta.get("runtime")
+        if track_runtime not in (None, "runc", "runsc"):
+            raise ContentError(f"{track_path / 'track.yaml'}: runtime must be runc or runsc")
         track = TrackDefinition(slug=meta.get("slug", track_path.name),
                                 title=_multilingual(meta, "title", track_path / "track.yaml"),
                                 summary=_multilingual(meta, "summary", track_path / "track.yaml", required=False),
@@ -208,7 +213,7 @@ def load_library(root: Path | str) -> list[TrackDefinition]:
             for name in order:
                 if not (module_path / name / "exercise.yaml").is_file():
                     raise ContentError(f"{module_path}/module.yaml: exercise {name!r} has no folder")
-                exercise = load_exercise(module_path / name)
+                exercise = load_exercise(module_path / name, track_runtime)
                 if exercise.uuid in seen_uuids:
                     raise ContentError(f"{exercise.path}: uuid also used by {seen_uuids[exercise.uuid]}")
                 seen_uuids[exercise.uuid] = exercise.path

@@ -79,3 +79,20 @@ def test_hidden_check_errors_name_the_check(library):
               or d["checks"][0].pop("expect_stdout", None))
     with pytest.raises(ContentError, match=r"check #1"):
         load_library(root)
+
+
+def test_a_track_can_require_gvisor_for_all_its_exercises(library):
+    root, exercise = library
+    track_yaml = exercise.parent.parent / "track.yaml"
+    edit_yaml(track_yaml, lambda d: d.update(runtime="runsc"))
+    assert {e.spec["runtime"] for e in iter_exercises(load_library(root))} == {"runsc"}
+    edit_yaml(exercise / "exercise.yaml", lambda d: d.update(runtime="runc"))
+    runtimes = {e.slug: e.spec["runtime"] for e in iter_exercises(load_library(root))}
+    assert runtimes[exercise.name] == "runc"  # an exercise may still say otherwise
+
+
+def test_unknown_runtime_is_refused(library):
+    root, exercise = library
+    edit_yaml(exercise / "exercise.yaml", lambda d: d.update(runtime="kata"))
+    with pytest.raises(ContentError, match="runtime must be runc or runsc"):
+        load_library(root)
