@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Builds the grading sandbox images, offline: no container registry is needed.
+#   bash sandboxes/images/build.sh          base image (if absent) + every runtime image
+#   bash sandboxes/images/build.sh base     only the base image
+# The base image (LMS_BASE_TAG, default lms/base:bookworm) is bootstrapped with debootstrap
+# from the Debian mirror apt uses here (or LMS_DEBIAN_MIRROR) and imported into Docker.
+# LMS_BASE_IMAGE=<image> uses that image as the base instead (pulled if absent).
+# Each sandboxes/images/<runtime>/ with a Dockerfile becomes lms/sandbox-<runtime>:<hash>,
+# the hash covering the folder's files and the base image id, tagged :latest too.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../../scripts/lib.sh"
+require_root "$@"
+
+IMAGES_DIR="$LMS_ROOT/sandboxes/images"
+BASE_TAG="${LMS_BASE_TAG:-lms/base:bookworm}"
+SUITE="${LMS_DEBIAN_SUITE:-bookworm}"
+# docker.io 20.10 has no buildx: stay on the classic builder, which takes FROM images from
+# the local store and never asks a registry. An explicit DOCKER_BUILDKIT is respected.
+export DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}"
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+image_id() { docker image inspect --format '{{.Id}}' "$1"; }
+
+ROOTFS=""
+cleanup_rootfs() {
+    [ -n "$ROOTFS" ] && [ -d "$ROOTFS" ] || return 0
+    # debootstrap can leave proc/sys mounted when it fails: never rm through a mount.
+    local mnt
+    while read -r mnt; do
+        umount -l "$mnt" 2>/dev/null || true
+    done < <(awk -v root="$ROOTFS" 'index($2, root "/") == 1 { print $2 }' /proc/mounts | sort -r)
+    rm -rf --one-file-system "$ROOTFS"
+    ROOTFS=""
+}
+trap cleanup_rootfs EXIT
+
+# build_base_image TAG: debootstrap a minimal bookworm with python3 + pytest, import it as TAG.
+build_base_image() {
+    local tag="$1" t0 mirror
+    t0="$(now_ms)"
+    have_cmd debootstrap || die "debootstrap not found: run scripts/bootstrap.sh"
+    mirror="$(detect_debian_mirror "$SUITE")" ||
+        die "no Debian mirror found in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list; set LMS_DEBIAN_MIRROR"
+    mkdir -p "$LMS_VAR/tmp"
+    ROOTFS="$(mktemp -d "$LMS_VAR/tmp/rootfs.XXXXXX")"
+    local dlog="$LMS_LOG_DIR/debootstrap.log"
+    ensure_var_dirs
+    log "base image $tag: debootstrap $SUITE (minbase + python3, python3-pytest) from $mirror"
+    if ! debootstrap --variant=minbase --include=python3,python3-pytest \
+        "$SUITE" "$ROOTFS" "$mirror" >"$dlog" 2>&1; then
+        tail -n 20 "$dlog" >&2 || true
+        die "debootstrap failed (full log: $dlog)"
+    fi
+    log "base image $tag: debootstrap done in $(elapsed "$t0"), shrinking"
+    (
+        cd "$ROOTFS"
+        rm -rf var/lib/apt/lists/* var/cache/apt/* var/cache/debconf/*-old var/log/* \
+            usr/share/doc/* usr/share/man/* usr/share/info/* usr/share/lintian \
+            usr/share/locale/* tmp/* var/tmp/*
+    )
+    log "base image $tag: importing ($(du -sh --apparent-size "$ROOTFS" | cut -f1))"
+    tar --numeric-owner -C "$ROOTFS" -c . |
+        docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/bash"]' - "$tag" >/dev/null
+    cleanup_rootfs
+    log "base image $tag: built in $(elapsed "$t0")"
+}
+
+ensure_base_image() {
+    if [ -n "${LMS_BASE_IMAGE:-}" ]; then
+        BASE_TAG="$LMS_BASE_IMAGE"
+        if ! image_exists "$BASE_TAG"; then
+            log "base image $BASE_TAG (LMS_BASE_IMAGE): pulling"
+            docker pull "$BASE_TAG" >/dev/null || die "could not pull LMS_BASE_IMAGE=$BASE_TAG"
+        fi
+    elif ! image_exists "$BASE_TAG"; then
+        build_base_image "$BASE_TAG"
+    fi
+    log "base image: $BASE_TAG ($(image_id "$BASE_TAG" | cut -d: -f2 | cut -c1-12))"
+}
+
+# runtime_hash DIR BASE_ID: first 12 hex chars of the sha256 over the folder's files
+# (sorted relative names and contents, caches left out) and the base image id.
+runtime_hash() {
+    local dir="$1" base_id="$2"
+    {
+        (cd "$dir" && find . -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 |
+            LC_ALL=C sort -z | xargs -0 -r sha256sum --)
+        printf 'base %s\n' "$base_id"
+    } | sha256sum | cut -c1-12
+}
+
+build_runtime_image() {
+    local dir="$1" runtime base_id hash repo tag t0
+    runtime="$(basename "$dir")"
+    repo="lms/sandbox-$runtime"
+    base_id="$(image_id "$BASE_TAG")"
+    hash="$(runtime_hash "$dir" "$base_id")"
+    tag="$repo:$hash"
+    if image_exists "$tag"; then
+        log "$tag: up to date"
+    else
+        t0="$(now_ms)"
+        log "$tag: building (log: ${LMS_LOG_DIR#"$LMS_ROOT"/}/build-$runtime.log)"
+        ensure_var_dirs
+        if ! docker build --build-arg "BASE_IMAGE=$BASE_TAG" \
+            -t "$tag" "$dir" >"$LMS_LOG_DIR/build-$runtime.log" 2>&1; then
+            tail -n 30 "$LMS_LOG_DIR/build-$runtime.log" >&2 || true
+            die "docker build of $tag failed"
+        fi
+        log "$tag: built in $(elapsed "$t0")"
+    fi
+    docker tag "$tag" "$repo:latest"
+    # Drop older content-hash tags of this runtime (other tags, e.g. :dev, are kept).
+    local old
+    while read -r old; do
+        [ "$old" = "$tag" ] && continue
+        docker rmi "$old" >/dev/null 2>&1 || true
+    done < <(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" | grep -E ":[0-9a-f]{12}$" || true)
+    BUILT+=("$tag" "$repo:latest")
+}
+
+main() {
+    local t0 what="${1:-all}"
+    t0="$(now_ms)"
+    have_cmd docker || die "docker not found: run scripts/bootstrap.sh"
+    docker info >/dev/null 2>&1 ||
+        die "Docker daemon not reachable: start it with 'bash scripts/services.sh start'"
+    case "$what" in
+        base) ensure_base_image ;;
+        all)
+            ensure_base_image
+            BUILT=()
+            local df
+            for df in "$IMAGES_DIR"/*/Dockerfile; do
+                [ -f "$df" ] || continue
+                build_runtime_image "$(dirname "$df")"
+            done
+            [ "${#BUILT[@]}" -gt 0 ] || warn "no sandboxes/images/<runtime>/Dockerfile found"
+            log "images: $BASE_TAG ${BUILT[*]}"
+            ;;
+        *) printf 'usage: %s [all|base]\n' "$0" >&2; exit 2 ;;
+    esac
+    log "images ready in $(elapsed "$t0")"
+}
+
+main "$@"

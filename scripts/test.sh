@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the test suite: sudo bash scripts/test.sh [pytest args]   (default: -q -ra)
+# bootstrap -> services -> sandbox images -> translations -> pytest. Services this run
+# started are stopped at the end. "No tests collected" (pytest exit 5) is a failure.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+require_root "$@"
+# shellcheck source=scripts/services.sh
+source "$LMS_ROOT/scripts/services.sh"
+
+# shellcheck disable=SC2317 # reached through the trap
+on_exit() {
+    local rc=$?
+    trap '' INT TERM
+    set +e
+    if [ "${#LMS_STARTED_NOW[@]}" -gt 0 ]; then
+        log "stopping the services this run started: ${LMS_STARTED_NOW[*]}"
+        services_stop "${LMS_STARTED_NOW[@]}"
+    fi
+    exit "$rc"
+}
+trap on_exit EXIT
+trap 'printf "\n"; log "interrupted"; exit 130' INT TERM
+
+t0="$(now_ms)"
+LMS_WITH_BROWSER=1 bash "$LMS_ROOT/scripts/bootstrap.sh"
+services_start
+bash "$LMS_ROOT/sandboxes/images/build.sh"
+require_venv
+compile_translations
+
+export LMS_TEST_REDIS_URL="${LMS_TEST_REDIS_URL:-redis://$LMS_REDIS_HOST:$LMS_REDIS_PORT/15}"
+[ "$#" -gt 0 ] || set -- -q -ra
+log "setup done in $(elapsed "$t0"); running pytest $*"
+
+t1="$(now_ms)"
+rc=0
+"$LMS_VENV/bin/python" -m pytest "$@" || rc=$?
+case "$rc" in
+    0) log "tests passed in $(elapsed "$t1")" ;;
+    5) printf "==> ERROR: pytest collected no tests: counting that as a failure\n" >&2; rc=1 ;;
+    *) log "tests FAILED (pytest exit code $rc) after $(elapsed "$t1")" ;;
+esac
+exit "$rc"
