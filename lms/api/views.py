@@ -12,7 +12,8 @@ from lms.catalog.models import Exercise
 from lms.extensions import csrf, db
 from lms.i18n import current_language, localized
 from lms.submissions.presenters import present
-from lms.submissions.services import SubmissionRejected, create_submission, submissions_of, visible_submission
+from lms.submissions.services import (SubmissionRejected, create_submission, files_from_archive, submissions_of,
+                                      visible_submission)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -70,11 +71,16 @@ def submit(exercise_uuid: str):
     exercise = exercise_by_uuid(exercise_uuid)
     if exercise is None:
         return error("unknown_exercise", _("No such exercise."), 404)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or "files" not in payload:
-        return error("bad_request", _('Send JSON like {"files": {"solution.py": "..."}}.'), 400)
     try:
-        submission = create_submission(api_user(), exercise, payload["files"])
+        if "archive" in request.files:  # multipart upload of a zip or tar
+            files = files_from_archive(request.files["archive"].read())
+        else:
+            payload = request.get_json(silent=True)
+            if not isinstance(payload, dict) or "files" not in payload:
+                return error("bad_request", _('Send JSON like {"files": {"solution.py": "..."}}, or an archive.'),
+                             400)
+            files = payload["files"]
+        submission = create_submission(api_user(), exercise, files)
     except SubmissionRejected as exc:
         return error(exc.code, exc.message, exc.http_status)
     response = jsonify(present(submission))

@@ -14,6 +14,7 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import enqueue_grading
 from lms.submissions.models import Status, Submission
+from sandboxes.archives import ArchiveRejected, extract_archive
 
 
 class SubmissionRejected(Exception):
@@ -24,6 +25,19 @@ class SubmissionRejected(Exception):
         self.code = code
         self.message = message
         self.http_status = http_status
+
+
+def files_from_archive(data: bytes) -> dict[str, str]:
+    """An uploaded zip/tar, checked by sandboxes.archives before anything is used (traversal, links, bombs),
+    as text files; the usual file checks then apply."""
+    try:
+        extracted = extract_archive(data)
+    except ArchiveRejected as exc:
+        raise SubmissionRejected("bad_archive", _l("Archive refused: %(reason)s", reason=exc.reason)) from None
+    try:
+        return {name: content.decode("utf-8") for name, content in extracted.items()}
+    except UnicodeDecodeError:
+        raise SubmissionRejected("wrong_files", _l("Each file must be text.")) from None
 
 
 def validate_files(exercise: Exercise, files) -> dict[str, str]:

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 from lms.auth.forms import EmptyForm
 from lms.catalog.views import exercise_or_404
 from lms.submissions.presenters import present
-from lms.submissions.services import SubmissionRejected, create_submission, submissions_of, visible_submission
+from lms.submissions.services import (SubmissionRejected, create_submission, files_from_archive, submissions_of,
+                                      visible_submission)
 
 bp = Blueprint("submissions", __name__)
 
@@ -18,8 +19,13 @@ def submit(exercise_uuid: str):
     exercise = exercise_or_404(exercise_uuid)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    files = {name: request.form.get(f"file:{name}") for name in exercise.files if f"file:{name}" in request.form}
     try:
+        upload = request.files.get("archive")
+        if upload is not None and upload.filename:
+            files = files_from_archive(upload.read())
+        else:
+            files = {name: request.form.get(f"file:{name}") for name in exercise.files
+                     if f"file:{name}" in request.form}
         submission = create_submission(current_user, exercise, files)
     except SubmissionRejected as exc:
         flash(str(exc.message), "error")

@@ -1,4 +1,7 @@
 """Bad input gets a clear 4xx with a stable code and a message; nothing is queued for it."""
+import io
+import zipfile
+
 import pytest
 
 from lms.extensions import db
@@ -82,3 +85,49 @@ def test_messages_follow_the_language(api, content, client):
     assert response.status_code == 404
     english = client.post("/api/v1/exercises/00000000-0000-4000-8000-000000000000/submissions?lang=en", json={})
     assert english.status_code == 401 and english.json["error"] == "unauthorized"
+
+
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def upload(client, make_user):
+    from lms.auth.services import issue_api_token
+
+    headers = {"Authorization": f"Bearer {issue_api_token(make_user())}"}
+
+    def post(exercise_uuid, data: bytes, filename="solution.zip"):
+        return client.post(f"/api/v1/exercises/{exercise_uuid}/submissions", headers=headers,
+                           data={"archive": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+    return post
+
+
+def test_archive_upload_is_accepted(upload, content):
+    response = upload(content["moyenne"].uuid, zip_of({"solution.py": solution_of("moyenne")["solution.py"].encode()}))
+    assert response.status_code == 202
+    assert db.session.get(Submission, response.json["id"]).files == solution_of("moyenne")
+
+
+@pytest.mark.parametrize("entries, code, words", [
+    ({"../solution.py": b"x"}, "bad_archive", ".."),
+    ({"/etc/solution.py": b"x"}, "bad_archive", "absolute"),
+    ({"solution.py": b"x" * 2_000_000}, "bad_archive", ""),
+    ({"solution.py": b"\xff\xfe\x00binary"}, "wrong_files", ""),
+    ({"solution.py": b"x = 1", "conftest.py": b"import os"}, "wrong_files", "conftest.py"),
+])
+def test_bad_archives_are_refused_before_use(upload, content, entries, code, words):
+    response = upload(content["moyenne"].uuid, zip_of(entries))
+    assert response.status_code == 400 and response.json["error"] == code
+    assert words in response.json["message"]
+    assert count_submissions() == 0
+
+
+def test_not_an_archive(upload, content):
+    response = upload(content["moyenne"].uuid, b"just some text")
+    assert response.status_code == 400 and response.json["error"] == "bad_archive"
