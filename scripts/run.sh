@@ -12,9 +12,10 @@ source "$LMS_ROOT/scripts/services.sh"
 
 BIND="${LMS_BIND:-127.0.0.1:8000}"
 WEB_WORKERS="${LMS_WEB_WORKERS:-3}"
+WEB_THREADS="${LMS_WEB_THREADS:-16}"  # threads per web worker: result long-polls wait in them
 N_WORKERS="${LMS_WORKERS:-2}"
 POOL_SIZE="${LMS_POOL_SIZE:-2}"
-for v in WEB_WORKERS N_WORKERS POOL_SIZE; do
+for v in WEB_WORKERS WEB_THREADS N_WORKERS POOL_SIZE; do
     [[ "${!v}" =~ ^[0-9]+$ ]] || die "LMS_${v#N_} must be a number, got '${!v}'"
 done
 
@@ -100,9 +101,9 @@ log "content: flask lms import-content exercises"
 log "demo users: flask lms demo-users"
 "${flask[@]}" lms demo-users
 
-log "starting web server on $BIND ($WEB_WORKERS gunicorn workers)"
+log "starting web server on $BIND ($WEB_WORKERS gunicorn workers x $WEB_THREADS threads)"
 start_child web "$LMS_LOG_DIR/web.log" \
-    "$LMS_VENV/bin/gunicorn" --workers "$WEB_WORKERS" --bind "$BIND" \
+    "$LMS_VENV/bin/gunicorn" --workers "$WEB_WORKERS" --worker-class gthread --threads "$WEB_THREADS" --bind "$BIND" \
     --access-logfile "$LMS_LOG_DIR/web-access.log" --error-logfile "$LMS_LOG_DIR/web.log" wsgi:app
 for ((i = 1; i <= N_WORKERS; i++)); do
     start_child "worker-$i" "$LMS_LOG_DIR/worker-$i.log" \

@@ -10,7 +10,9 @@ from werkzeug.exceptions import HTTPException
 from lms.auth.services import user_for_token
 from lms.catalog.models import Exercise
 from lms.extensions import csrf, db
+from lms.grading.queue import wait_for_change
 from lms.i18n import current_language, localized
+from lms.submissions.models import Status
 from lms.submissions.presenters import present
 from lms.submissions.services import (SubmissionRejected, create_submission, files_from_archive, submissions_of,
                                       visible_submission)
@@ -89,11 +91,28 @@ def submit(exercise_uuid: str):
     return response
 
 
+MAX_WAIT_SECONDS = 25
+
+
 @bp.get("/submissions/<int:submission_id>")
 def submission_detail(submission_id: int):
+    """`?wait=N` (long-polling, at most 25 s): answer as soon as the status differs from `?status=` (default:
+    the current one), the grade is final, or N seconds passed."""
     submission = visible_submission(api_user(), submission_id)
     if submission is None:
         return error("not_found", _("No such submission."), 404)
+    wait = request.args.get("wait", type=float) or 0
+    if wait > 0 and not submission.is_final:
+        known = request.args.get("status") or submission.status
+
+        def unchanged() -> bool:
+            db.session.refresh(submission)
+            return submission.status == known and not submission.is_final
+
+        # While queued, come back every 2 s at most so the queue position shown stays fresh.
+        limit = 2 if known == Status.QUEUED else MAX_WAIT_SECONDS
+        wait_for_change(submission.id, unchanged, min(wait, limit))
+        db.session.refresh(submission)
     return jsonify(present(submission, with_files=request.args.get("files") == "1"))
 
 

@@ -16,6 +16,7 @@ from graders import get_grader
 from graders.base import ExerciseSpec, GradeResult, SpecError, Verdict
 from lms.clock import utcnow
 from lms.extensions import db
+from lms.grading.queue import notify_changed
 from lms.grading.sandbox import get_runner
 from lms.submissions.models import Status, Submission
 from sandboxes.container import SandboxError
@@ -53,7 +54,10 @@ def grade(submission_id: int, attempt: int) -> str:
         submission.started_at = utcnow()
         submission.worker_name = worker_name()
         db.session.commit()
-        return _run_and_store(submission)
+        notify_changed(submission)
+        outcome = _run_and_store(submission)
+        notify_changed(submission)
+        return outcome
     finally:
         db.session.remove()
 

@@ -6,6 +6,7 @@ The Submission row is committed before anything is enqueued; if Redis is down th
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import current_app
 from redis import Redis
@@ -79,6 +80,40 @@ def job_status(job_id: str | None) -> str | None:
         return job.get_status(refresh=False)
     except NoSuchJobError:
         return None
+
+
+def submission_channel(submission_id: int) -> str:
+    return f"lms:submission:{submission_id}"
+
+
+def notify_changed(submission) -> None:
+    """Wake the web requests waiting on this submission (long-polling). Best effort: they time out anyway."""
+    try:
+        redis_connection().publish(submission_channel(submission.id), submission.status)
+    except RedisError as exc:
+        log.info("could not notify about submission %s: %s", submission.id, exc)
+
+
+def wait_for_change(submission_id: int, is_current, timeout: float) -> None:
+    """Block until the worker announces a change of this submission or `timeout` passes. `is_current()` is
+    called once subscribed, so a change that happened just before is not missed."""
+    try:
+        pubsub = redis_connection().pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(submission_channel(submission_id))
+    except RedisError:
+        return
+    try:
+        if not is_current():
+            return
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            # None also comes back for the subscription's own confirmation: keep waiting for a real message.
+            if pubsub.get_message(timeout=remaining) is not None:
+                return
+    except RedisError:
+        pass
+    finally:
+        pubsub.close()
 
 
 def queue_position(job_id: str | None) -> int | None:

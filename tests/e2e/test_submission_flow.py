@@ -78,3 +78,38 @@ def test_api_token_flow(live_server, content, make_user, run_worker_burst, app):
     listing = requests.get(f"{live_server}/api/v1/submissions", params={"exercise": exercise.uuid},
                            headers=headers).json()
     assert [s["id"] for s in listing["submissions"]] == [submission_id]
+
+
+def test_long_polling_answers_when_the_worker_finishes(live_server, content, make_user, run_worker_burst):
+    """A client waiting with ?wait= is answered when the status changes (the worker notifies through Redis), and
+    every 2 s at most while queued (fresh queue position): a handful of requests, not a polling storm."""
+    import threading
+    import time
+
+    from lms.auth.services import issue_api_token
+
+    headers = {"Authorization": f"Bearer {issue_api_token(make_user())}"}
+    exercise = content["moyenne"]
+    submission = requests.post(f"{live_server}/api/v1/exercises/{exercise.uuid}/submissions",
+                               json={"files": solution_of("moyenne")}, headers=headers).json()
+    replies = []
+
+    def follow():
+        status = submission["status"]
+        while not (replies and replies[-1][0]["final"]):
+            reply = requests.get(f"{live_server}/api/v1/submissions/{submission['id']}",
+                                 params={"wait": 20, "status": status}, headers=headers, timeout=30).json()
+            replies.append((reply, time.monotonic()))
+            status = reply["status"]
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    time.sleep(2.5)
+    assert replies and not replies[-1][0]["final"]  # still queued: answered once after ~2 s, waiting again
+    run_worker_burst()
+    stored = time.monotonic()
+    follower.join(timeout=60)
+    final = replies[-1][0]
+    assert final["final"] and final["verdict"] == "passed"
+    assert len(replies) <= 5
+    assert replies[-1][1] - stored < 1.0  # the last answer came right after the worker stored the grade

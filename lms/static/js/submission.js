@@ -9,7 +9,8 @@
   var errorBox = document.getElementById("submit-error");
   var live = document.getElementById("live-result");
   var csrf = form.querySelector("input[name=csrf_token]").value;
-  var POLL_MS = 300;
+  var POLL_MS = 50;  // pause between two long-polls
+  var WAIT_S = 20;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -91,12 +92,14 @@
     }
   }
 
-  function poll(id) {
-    fetch(form.dataset.statusUrl.replace(/0$/, id), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+  // Long-polling: the server answers as soon as the status changes (or after WAIT_S seconds).
+  function poll(id, status) {
+    var url = form.dataset.statusUrl.replace(/0$/, id) + "?wait=" + WAIT_S + (status ? "&status=" + status : "");
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
         render(data);
-        if (!data.final) setTimeout(function () { poll(id); }, POLL_MS);
+        if (!data.final) setTimeout(function () { poll(id, data.status); }, POLL_MS);
         else { button.disabled = false; button.textContent = strings.submit; }
       })
       .catch(function () {
@@ -125,7 +128,7 @@
         return;
       }
       render(res.data);
-      poll(res.data.id);
+      poll(res.data.id, res.data.status);
     }).catch(function () {
       errorBox.textContent = strings.network;
       button.disabled = false; button.textContent = strings.submit;
