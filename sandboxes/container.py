@@ -215,7 +215,8 @@ class SandboxContainer:
                     return
                 raise SandboxError(f"entry process said {frame!r} instead of ready")
             if self.stream.eof:
-                raise SandboxError("sandbox exited before it was ready: " + self.stream.stderr.decode("utf-8", "replace")[-500:])
+                stderr = self.stream.stderr.decode("utf-8", "replace")[-500:]
+                raise SandboxError(f"sandbox exited before it was ready: {stderr}")
             self.stream.pump(deadline - time.monotonic())
         raise SandboxError(f"sandbox not ready after {timeout:.0f} s")
 

@@ -6,7 +6,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an email address.")), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(), Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an email address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
 

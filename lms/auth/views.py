@@ -65,4 +65,5 @@ def language():
         session["lang"] = form.language.data
         if current_user.is_authenticated:
             set_locale(current_user, form.language.data)
-    return redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path, url_for("catalog.index")))
+    came_from = form.next.data or (request.referrer and urlsplit(request.referrer).path)
+    return redirect(safe_next(came_from, url_for("catalog.index")))

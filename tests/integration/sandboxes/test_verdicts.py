@@ -87,4 +87,5 @@ def test_fork_bomb_gets_too_many_processes(grade):
 def test_no_sandbox_container_left_after_the_runs(runner, docker_client, grade):
     grade(CORRECT)
     runner.flush()
-    assert docker_client.containers.list(all=True, filters={"label": f"lms.owner={runner.owner}"}, ignore_removed=True) == []
+    left = docker_client.containers.list(all=True, filters={"label": f"lms.owner={runner.owner}"}, ignore_removed=True)
+    assert left == []

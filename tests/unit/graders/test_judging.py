@@ -43,7 +43,8 @@ def test_outputs_equal_rejects_unknown_mode():
 
 
 def test_records_one_per_id():
-    records = parse_records('{"id": "a", "value": 1}\n{"id": "b", "error": "boom"}\n', ["a", "b", "c"], {"value", "error"})
+    text = '{"id": "a", "value": 1}\n{"id": "b", "error": "boom"}\n'
+    records = parse_records(text, ["a", "b", "c"], {"value", "error"})
     assert records.get("a") == ({"id": "a", "value": 1}, "")
     assert records.get("b")[0]["error"] == "boom"
     assert records.get("c") == (None, "missing")
