@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 COMPARE_MODES = ("exact", "lines", "tokens")
@@ -20,9 +21,12 @@ def values_equal(expected, got, tolerance: float | None = None) -> bool:
     if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
         if tolerance is None:
             return expected == got
-        if math.isnan(expected) or math.isnan(got):
-            return False
-        return math.isclose(expected, got, rel_tol=tolerance, abs_tol=tolerance)
+        try:
+            if math.isnan(expected) or math.isnan(got):
+                return False
+            return math.isclose(expected, got, rel_tol=tolerance, abs_tol=tolerance)
+        except OverflowError:  # an int too large for a float (the learner's 10**4000) is no close value
+            return expected == got
     if expected is None or isinstance(expected, str):
         return type(expected) is type(got) and expected == got
     if isinstance(expected, list):
@@ -77,7 +81,7 @@ def parse_records(text: str, expected_ids: list[str], allowed_keys: set[str]) ->
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError, not ValueError
             records.tampered = f"malformed result line {number}"
             return records
         if not isinstance(record, dict) or not isinstance(record.get("id"), str):
@@ -96,6 +100,26 @@ def parse_records(text: str, expected_ids: list[str], allowed_keys: set[str]) ->
             continue
         records.by_id[check_id] = record
     return records
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert_text(text, cap: int) -> str:
+    """Learner-produced text made safe to store and show: capped; control characters (terminal escape
+    sequences, NUL, carriage returns, C1 controls such as the 8-bit CSI) and bidirectional overrides (which can
+    make feedback read backwards) replaced by a visible \\xNN or \\uNNNN; lone surrogates replaced. HTML stays
+    text: the templates escape it."""
+    if not isinstance(text, str):
+        return ""
+    return _UNSAFE.sub(_visible, text[:cap])[:cap]
 
 
 def score(weights_passed: list[tuple[float, bool]], points: float, scoring: str) -> float:

@@ -13,7 +13,7 @@ import signal
 
 from graders import register
 from graders.base import LIMIT_PRECEDENCE, CheckFeedback, ExerciseSpec, Grader, GradeResult, Verdict
-from graders.judging import COMPARE_MODES, outputs_equal, parse_records, score, values_equal
+from graders.judging import COMPARE_MODES, inert_text, outputs_equal, parse_records, score, values_equal
 from sandboxes.runner import SandboxPlan, SandboxResult, StepOutcome
 
 CHECK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -21,6 +21,16 @@ FILE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
 CALLS_STEP = "calls"
 PUBLIC_STEP = "public"
 PROGRAM_STEP_PREFIX = "program:"
+MESSAGE_CAP = 500  # learner-facing message; public test messages get PUBLIC_MESSAGE_CAP
+PUBLIC_MESSAGE_CAP = 2000
+
+
+def _preview(value, cap: int = 500) -> str:
+    """repr() of a value that came out of a sandbox, for staff: a deeply nested one must not crash the judge."""
+    try:
+        return repr(value)[:cap]
+    except RecursionError:
+        return "<value nested too deeply>"
 
 
 def _last_line(text: str) -> str:
@@ -144,7 +154,7 @@ class PythonGrader(Grader):
                     feedback.status = "missing"
                     diagnostics["outputs"][check["id"]] = problem
                 elif "error" in record:
-                    error = str(record["error"])
+                    error = record["error"] if isinstance(record["error"], str) else _preview(record["error"])
                     feedback.status = "timeout" if error == "timeout" else "error"
                     if feedback.status == "timeout":
                         limit_hits.add(Verdict.TIME_LIMIT)
@@ -154,7 +164,7 @@ class PythonGrader(Grader):
                 else:
                     feedback.passed = values_equal(check["expect"], record.get("value"), check.get("tolerance"))
                     feedback.status = "passed" if feedback.passed else "failed"
-                    diagnostics["outputs"][check["id"]] = repr(record.get("value"))[:500]
+                    diagnostics["outputs"][check["id"]] = _preview(record.get("value"))
             else:
                 step = result.step(PROGRAM_STEP_PREFIX + check["id"])
                 verdict = step_limit_verdict(step)
@@ -176,9 +186,11 @@ class PythonGrader(Grader):
         public = self._public_feedback(result.step(PUBLIC_STEP)) if spec.public_tests else []
         points = score([(c.weight, c.passed) for c in checks], spec.points, spec.scoring)
         verdict, message = self._verdict(result, checks, limit_hits, errors)
-        diagnostics["stderr"] = {s.name: s.stderr[-2000:] for s in result.steps if s.stderr}
+        diagnostics["stderr"] = {s.name: inert_text(s.stderr[-2000:], 2000) for s in result.steps if s.stderr}
+        diagnostics["outputs"] = {k: inert_text(v, 500) for k, v in diagnostics["outputs"].items()}
+        # Everything learner-made is stored and shown: capped, control characters made visible.
         return GradeResult(verdict=verdict, score=points, max_score=spec.points, checks=checks,
-                           public_tests=public, message=message, diagnostics=diagnostics)
+                           public_tests=public, message=inert_text(message, MESSAGE_CAP), diagnostics=diagnostics)
 
     @staticmethod
     def _verdict(result: SandboxResult, checks, limit_hits, errors) -> tuple[Verdict, str]:
@@ -209,20 +221,23 @@ class PythonGrader(Grader):
         for line in step.records.splitlines()[:200]:
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if not isinstance(record, dict) or not isinstance(record.get("id"), str) or record["id"] in seen:
                 continue
             seen.add(record["id"])
             outcome = record.get("outcome")
-            tests.append(CheckFeedback(id=record["id"], name=record["id"].split("::")[-1], hidden=False,
+            test_id = inert_text(record["id"], 300)
+            message = record.get("message")
+            message = message[-PUBLIC_MESSAGE_CAP:] if isinstance(message, str) else ""
+            tests.append(CheckFeedback(id=test_id, name=test_id.split("::")[-1], hidden=False,
                                        passed=outcome == "passed",
                                        status={"passed": "passed", "skipped": "skipped"}.get(outcome, "failed"),
-                                       message=str(record.get("message", ""))[-2000:]))
+                                       message=inert_text(message, PUBLIC_MESSAGE_CAP)))
         verdict = step_limit_verdict(step)
         if not tests or verdict:
             detail = (step.stdout[-1500:] or step.stderr[-1500:]) if not verdict else verdict.value
             tests.append(CheckFeedback(id="public-tests", name="pytest", hidden=False, passed=False,
                                        status="timeout" if verdict == Verdict.TIME_LIMIT else "error",
-                                       message=detail))
+                                       message=inert_text(detail, PUBLIC_MESSAGE_CAP)))
         return tests

@@ -6,6 +6,8 @@ judging it is the graders' business.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
 import queue
@@ -27,6 +29,8 @@ RUNTIME_RUNC = "runc"
 RUNTIME_GVISOR = "runsc"
 RECORDS_CAP = 1024 * 1024
 STARTUP_MARGIN_SECONDS = 2.0
+COLLECT_FILE_CAP = 256 * 1024  # bytes per file copied out of a container (the entry process caps it too)
+COLLECT_MAX_FILES = 32
 
 
 class RuntimeUnavailable(Exception):
@@ -41,6 +45,9 @@ class SandboxPlan:
     limits: Limits
     runtime: str = RUNTIME_RUNC
     labels: dict[str, str] = field(default_factory=dict)
+    # Files to copy out after the steps, relative to the work dir: regular files only, no symlink followed on the
+    # way, at most COLLECT_FILE_CAP bytes each. They come back in SandboxResult.files (or .file_errors).
+    collect: list[str] = field(default_factory=list)
 
     def step_timeout(self, step: dict) -> float:
         return float(step.get("timeout", self.limits.wall_seconds))
@@ -52,11 +59,59 @@ class SandboxPlan:
     def job(self) -> dict:
         limits = {"wall_seconds": self.limits.wall_seconds, "cpu_seconds": self.limits.cpu_seconds,
                   "output_bytes": self.limits.output_bytes}
-        return {"files": self.files, "steps": self.steps, "limits": limits}
+        job = {"files": self.files, "steps": self.steps, "limits": limits}
+        if self.collect:
+            job["collect"] = {"paths": list(self.collect), "max_bytes": COLLECT_FILE_CAP}
+        return job
+
+    def check_collect(self) -> None:
+        if len(self.collect) > COLLECT_MAX_FILES:
+            raise ValueError(f"at most {COLLECT_MAX_FILES} files can be collected")
+        for path in self.collect:
+            if not safe_relative_path(path):
+                raise ValueError(f"cannot collect {path!r}: not a plain relative path")
 
     def stdout_cap(self) -> int:
         per_step = 2 * self.limits.output_bytes * 4 + RECORDS_CAP * 2  # JSON escaping can grow text up to 6x
-        return len(self.steps) * per_step + 64 * 1024
+        per_file = COLLECT_FILE_CAP * 4 // 3 + 1024  # base64
+        return len(self.steps) * per_step + len(self.collect) * per_file + 64 * 1024
+
+
+def safe_relative_path(path) -> bool:
+    """A relative path without empty, `.` or `..` parts, backslashes or NUL (as the entry process requires)."""
+    if not isinstance(path, str) or not path or path.startswith("/") or "\\" in path or "\x00" in path:
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def collected_files(plan: SandboxPlan, raw) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Re-validate what the container says it copied out: only the paths asked for, data that decodes, within the
+    cap. Anything else is reported as an error for that path, never trusted."""
+    raw = raw if isinstance(raw, dict) else {}
+    files: dict[str, bytes] = {}
+    errors: dict[str, str] = {}
+    for path in plan.collect:
+        entry = raw.get(path)
+        if not isinstance(entry, dict):
+            errors[path] = "missing"
+            continue
+        data = entry.get("data")
+        if isinstance(data, str) and "error" not in entry:
+            if len(data) > (COLLECT_FILE_CAP * 4 // 3) + 4:
+                errors[path] = "too large"
+                continue
+            try:
+                content = base64.b64decode(data.encode("ascii"), validate=True)
+            except (binascii.Error, UnicodeEncodeError, ValueError):
+                errors[path] = "malformed"
+                continue
+            if len(content) > COLLECT_FILE_CAP:
+                errors[path] = "too large"
+                continue
+            files[path] = content
+        else:
+            errors[path] = _text(entry.get("error"), 200) or "malformed"
+    return files, errors
 
 
 def _text(value, cap: int) -> str:
@@ -124,6 +179,8 @@ class SandboxResult:
     oom_killed: bool = False
     timings_ms: dict = field(default_factory=dict)
     diagnostics: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)  # the plan's `collect`, copied out and re-validated
+    file_errors: dict[str, str] = field(default_factory=dict)  # collected path -> why it is not in `files`
 
     def step(self, name: str) -> StepOutcome:
         for step in self.steps:
@@ -132,7 +189,10 @@ class SandboxResult:
         return StepOutcome(name=name, missing=True)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Plain JSON-ready data (collected files as base64 text)."""
+        data = asdict(self)
+        data["files"] = {path: base64.b64encode(content).decode("ascii") for path, content in self.files.items()}
+        return data
 
 
 def new_owner_id() -> str:
@@ -227,6 +287,7 @@ class SandboxRunner:
 
     def run(self, plan: SandboxPlan) -> SandboxResult:
         self.check_runtime(plan.runtime)
+        plan.check_collect()
         image = self.image_tag(plan.image)
         started = time.monotonic()
         pool = self._pool_for(image, plan.limits, plan.runtime)
@@ -263,6 +324,7 @@ class SandboxRunner:
             raise SandboxError(f"entry process refused the job: {str(frame['error'])[:300]}")
         raw_steps = frame.get("steps") if status == "completed" else None
         raw_steps = raw_steps if isinstance(raw_steps, list) else []
+        files, file_errors = collected_files(plan, frame.get("files") if status == "completed" else None)
         steps = []
         for index, step in enumerate(plan.steps):
             data = raw_steps[index] if index < len(raw_steps) else None
@@ -277,6 +339,8 @@ class SandboxRunner:
                         "run": round((finished - acquired) * 1000, 1),
                         "total": round((finished - started) * 1000, 1)},
             diagnostics=container.stream.stderr.decode("utf-8", "replace")[-2000:],
+            files=files,
+            file_errors=file_errors,
         )
 
     def wait_warm(self, timeout: float) -> bool:

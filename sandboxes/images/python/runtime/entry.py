@@ -12,13 +12,16 @@ after each step, and it caps what it reads from the learner's pipes.
 Frames on stdout: ``LMS1 <length>\\n<json>``. The first says ``{"ready": true}`` once the imports are done.
 Job on stdin: ``<length>\\n<json>`` with ``files`` (path -> text) and ``steps``.
 """
+import base64
 import ctypes
+import errno
 import io
 import json
 import os
 import resource
 import select
 import signal
+import stat
 import sys
 import time
 import traceback
@@ -28,6 +31,8 @@ import pytest  # noqa: F401  imported ahead of time: the warm pool pays for it, 
 WORK_DIR = "/work/sub"
 MAX_JOB_BYTES = 8 * 1024 * 1024
 RECORDS_CAP = 1024 * 1024
+COLLECT_FILE_CAP = 256 * 1024  # per file copied out; the runner checks again
+COLLECT_MAX_FILES = 32
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 CHILD_ENV = {
@@ -232,6 +237,7 @@ def child_main(step, limits, fds):
         # Non-dumpable is inherited: undo it, or /proc/self turns root-owned and oom_score_adj below fails,
         # letting the kernel's OOM killer pick the entry process instead of the learner's.
         _prctl(PR_SET_DUMPABLE, 1)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         os.setsid()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
@@ -269,24 +275,30 @@ def child_main(step, limits, fds):
         os._exit(code & 0xFF if isinstance(code, int) else 1)
 
 
-def kill_leftovers():
-    """Kill every process but us and init: what a step forked must not live into the next step."""
-    for _ in range(50):
+def kill_leftovers(timeout=2.0):
+    """Kill every process but us and init: what a step forked must not live into the next step.
+
+    Loop until kill(-1) finds nothing left to signal. Waiting until we have no child is not enough: gVisor has no
+    PR_SET_CHILD_SUBREAPER, so there an orphan (a double-forked daemon) is init's child, not ours, and a daemon
+    that keeps forking can be born after one kill(-1) went by. Zombies count as signalled until reaped: we reap
+    ours, init reaps its own."""
+    deadline = time.monotonic() + timeout
+    while True:
         try:
             os.kill(-1, signal.SIGKILL)
+            signalled = True
         except ProcessLookupError:
-            pass
-        reaped = False
+            signalled = False
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                break
             if pid == 0:
                 break
-            reaped = True
-        if not reaped:
-            time.sleep(0.002)
+        if not signalled or time.monotonic() > deadline:
+            return
+        time.sleep(0.001)
 
 
 def run_step(step, limits):
@@ -317,9 +329,16 @@ def run_step(step, limits):
     timed_out = output_exceeded = False
     deadline = started + timeout
     while True:
-        if status is None:
-            done, raw = os.waitpid(pid, os.WNOHANG)
-            if done:
+        # Reap every child, not only the step's: orphans of the learner's processes are reparented to us (the
+        # subreaper), and left as zombies they would count against the pids limit for the rest of the step.
+        while True:
+            try:
+                done, raw = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if not done:
+                break
+            if done == pid:
                 status = raw
         if status is not None and not open_fds:
             break
@@ -331,13 +350,15 @@ def run_step(step, limits):
             # The child is gone; whatever still holds its pipes is a leftover and will be killed.
             deadline = min(deadline, now + 0.05)
         writers = [stdin_w] if stdin_w is not None else []
-        readable, writable, _ = select.select(list(open_fds), writers, [], min(0.05, deadline - now))
+        readable, writable, _ = select.select(list(open_fds), writers, [], min(0.01, deadline - now))
         if writable:
             try:
                 sent = os.write(stdin_w, stdin_data[:65536])
                 stdin_data = stdin_data[sent:]
-            except (BrokenPipeError, BlockingIOError):
-                stdin_data = b"" if not stdin_data else stdin_data
+            except BrokenPipeError:  # the program closed its stdin or is gone: the rest is dropped
+                stdin_data = b""
+            except BlockingIOError:
+                pass
             if not stdin_data:
                 os.close(stdin_w)
                 stdin_w = None
@@ -384,10 +405,88 @@ def run_step(step, limits):
     }
 
 
+# --- files copied out after the steps ------------------------------------------------------------------
+
+def _open_beneath(path):
+    """Open WORK_DIR/path for reading without following any symlink on the way, nor blocking on a FIFO.
+
+    Every component is lstat'ed before it is opened and the opened descriptor must be that same inode: O_NOFOLLOW
+    alone is not enough, since gVisor follows a symlink opened with O_DIRECTORY | O_NOFOLLOW. No learner process is
+    alive by now (see kill_leftovers), so nothing can swap a component between the lstat and the open."""
+    parts = WORK_DIR.strip("/").split("/") + path.split("/")
+    directory = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            before = os.lstat(part, dir_fd=directory)
+            if stat.S_ISLNK(before.st_mode):
+                raise OSError(errno.ELOOP, "symlink")
+            if not (stat.S_ISREG(before.st_mode) if last else stat.S_ISDIR(before.st_mode)):
+                raise OSError(errno.ENOTDIR, "not a regular file or directory")
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+            opened = os.open(part, flags | (0 if last else os.O_DIRECTORY), dir_fd=directory)
+            after = os.fstat(opened)
+            if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+                os.close(opened)
+                raise OSError(errno.ELOOP, "changed while opened")
+            if last:
+                return opened
+            os.close(directory)
+            directory = opened
+    finally:
+        os.close(directory)
+
+
+def collect_one(path, cap):
+    """{"data": base64} for a regular file of at most `cap` bytes, else {"error": why}. Runs once every process
+    of the learner's is dead, so nothing can swap the file between the checks and the read."""
+    if not isinstance(path, str) or not safe_relative(path):
+        return {"error": "unsafe path"}
+    try:
+        fd = _open_beneath(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return {"error": "missing"}
+        if exc.errno == errno.ELOOP:
+            return {"error": "symlink (not followed)"}
+        if exc.errno == errno.ENOTDIR:
+            return {"error": "not a regular file"}
+        return {"error": f"unreadable ({errno.errorcode.get(exc.errno, exc.errno)})"}
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return {"error": "not a regular file"}
+        if info.st_size > cap:
+            return {"error": f"too large ({info.st_size} bytes, limit {cap})"}
+        chunks, size = [], 0
+        while size <= cap:
+            chunk = os.read(fd, min(65536, cap + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > cap:
+            return {"error": f"too large (limit {cap} bytes)"}
+        return {"data": base64.b64encode(b"".join(chunks)).decode("ascii")}
+    except OSError as exc:
+        return {"error": f"unreadable ({errno.errorcode.get(exc.errno, exc.errno)})"}
+    finally:
+        os.close(fd)
+
+
+def collect_files(spec):
+    spec = spec if isinstance(spec, dict) else {}
+    paths = spec.get("paths") or []
+    cap = min(int(spec.get("max_bytes", COLLECT_FILE_CAP)), COLLECT_FILE_CAP)
+    return {path: collect_one(path, cap) for path in paths[:COLLECT_MAX_FILES] if isinstance(path, str)}
+
+
 def main():
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # The entry process writes into pipes the learner's code reads (a step's stdin): if that code closes its end
+    # or dies first, the write must fail with EPIPE, never kill us with SIGPIPE. The child gets SIG_DFL back.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     write_frame({"ready": True})
     try:
         job = read_job()
@@ -397,7 +496,10 @@ def main():
         return 2
     limits = job.get("limits", {})
     results = [run_step(step, limits) for step in job.get("steps", [])]
-    write_frame({"steps": results})
+    frame = {"steps": results}
+    if job.get("collect"):
+        frame["files"] = collect_files(job["collect"])
+    write_frame(frame)
     return 0
 
 
