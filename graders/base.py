@@ -92,8 +92,8 @@ class GradeResult:
     verdict: Verdict
     score: float
     max_score: float
-    checks: list[CheckFeedback]  # graded checks
-    public_tests: list[CheckFeedback] = field(default_factory=list)  # informative, not graded
+    checks: list[CheckFeedback]  # graded checks, visible (public examples) or hidden
+    public_tests: list[CheckFeedback] = field(default_factory=list)  # a practice run's pytest results
     message: str = ""  # a short learner-facing detail (e.g. the runtime error's last line)
     diagnostics: dict = field(default_factory=dict)  # for staff only: outputs of hidden checks, stderr
 
@@ -113,8 +113,13 @@ class Grader(ABC):
         """Problems with the exercise definition, in words an instructor understands."""
 
     @abstractmethod
-    def plan(self, spec: ExerciseSpec, files: dict[str, str]) -> SandboxPlan:
-        """What to run for these submitted files. Must not carry any expected value."""
+    def plan(self, spec: ExerciseSpec, files: dict[str, str], practice: bool = False) -> SandboxPlan:
+        """What to run for these submitted files. Must not carry any expected value. `practice`: a run of the
+        public tests only, which informs the learner and grades nothing."""
+
+    def supports_practice(self, spec: ExerciseSpec) -> bool:
+        """Whether this exercise has public tests a learner can run without submitting."""
+        return False
 
     @abstractmethod
     def judge(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:

@@ -1,9 +1,10 @@
 """Python exercises: functions checked by calls, programs checked on stdin/stdout, pytest public tests.
 
-Graded checks (tests/hidden/checks.yaml) are data. The container receives only the calls to make and the
-inputs to feed; return values come back as plain JSON records and program outputs as captured text, and both
-are compared here against expected values that never left this process. Public pytest tests run next to the
-learner's code and only inform: anything in-process can be fooled, so they carry no points.
+Graded checks are data: visible examples (tests/public/checks.yaml) and hidden checks (tests/hidden/checks.yaml).
+The container receives only the calls to make and the inputs to feed; return values come back as plain JSON
+records and program outputs as captured text, and both are compared here against expected values that never
+left this process. Public pytest tests run next to the learner's code in practice runs, which only inform:
+anything in-process can be fooled, so they carry no points (and a graded run does not pay for pytest).
 """
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ def _preview(value, cap: int = 500) -> str:
         return repr(value)[:cap]
     except RecursionError:
         return "<value nested too deeply>"
+
+
+def _call_message(check: dict, got: str) -> str:
+    call = check["call"]
+    arguments = ", ".join([repr(a) for a in call.get("args", [])]
+                          + [f"{k}={v!r}" for k, v in call.get("kwargs", {}).items()])
+    return f"{call['function']}({arguments[:200]}) returned {got}, expected {check['expect']!r}"[:MESSAGE_CAP]
 
 
 def _last_line(text: str) -> str:
@@ -66,7 +74,7 @@ class PythonGrader(Grader):
                      if not FILE_NAME.match(name)]
         problems += [f"public test {name!r}: must be named test_*.py" for name in spec.public_tests
                      if not (name.startswith("test_") and FILE_NAME.match(name))]
-        if not spec.checks:
+        if not any(check.get("hidden", True) for check in spec.checks):
             problems.append("checks: at least one hidden check is required")
         seen = set()
         for index, check in enumerate(spec.checks):
@@ -103,9 +111,16 @@ class PythonGrader(Grader):
 
     # --- plan ---------------------------------------------------------------------------------------------
 
-    def plan(self, spec: ExerciseSpec, files: dict[str, str]) -> SandboxPlan:
+    def plan(self, spec: ExerciseSpec, files: dict[str, str], practice: bool = False) -> SandboxPlan:
         entry = spec.files[0]
         sandbox_files = {name: files[name] for name in spec.files}
+        if practice:
+            # A practice run: the public pytest tests, next to the learner's code; they inform, never grade.
+            for name, text in spec.public_tests.items():
+                sandbox_files[f"tests/{name}"] = text
+            steps = [{"name": PUBLIC_STEP, "action": "pytest", "args": {"paths": ["tests"]}}]
+            return SandboxPlan(image=self.image, files=sandbox_files, steps=steps, limits=spec.limits,
+                               runtime=spec.runtime)
         steps = []
         calls = [
             {"id": c["id"], "function": c["call"]["function"], "args": c["call"].get("args", []),
@@ -120,16 +135,17 @@ class PythonGrader(Grader):
             if "program" in check:
                 steps.append({"name": PROGRAM_STEP_PREFIX + check["id"], "action": "program",
                               "args": {"path": entry}, "stdin": check["program"].get("stdin", "")})
-        if spec.public_tests:
-            for name, text in spec.public_tests.items():
-                sandbox_files[f"tests/{name}"] = text
-            steps.append({"name": PUBLIC_STEP, "action": "pytest", "args": {"paths": ["tests"]}})
         return SandboxPlan(image=self.image, files=sandbox_files, steps=steps, limits=spec.limits,
                            runtime=spec.runtime)
 
     # --- judge --------------------------------------------------------------------------------------------
 
+    def supports_practice(self, spec: ExerciseSpec) -> bool:
+        return bool(spec.public_tests)
+
     def judge(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
+        if [step["name"] for step in plan.steps] == [PUBLIC_STEP]:
+            return self._judge_practice(result)
         checks: list[CheckFeedback] = []
         errors: list[str] = []
         limit_hits: set[Verdict] = set()
@@ -146,8 +162,8 @@ class PythonGrader(Grader):
                 errors.append(_last_line(calls_step.stderr))
 
         for check in spec.checks:
-            feedback = CheckFeedback(id=check["id"], name=check["name"], passed=False, hidden=True,
-                                     weight=float(check.get("weight", 1)))
+            feedback = CheckFeedback(id=check["id"], name=check["name"], passed=False,
+                                     hidden=check.get("hidden", True), weight=float(check.get("weight", 1)))
             if "call" in check:
                 record, problem = records.get(check["id"])
                 if record is None:
@@ -165,6 +181,8 @@ class PythonGrader(Grader):
                     feedback.passed = values_equal(check["expect"], record.get("value"), check.get("tolerance"))
                     feedback.status = "passed" if feedback.passed else "failed"
                     diagnostics["outputs"][check["id"]] = _preview(record.get("value"))
+                    if not feedback.passed:
+                        feedback.message = _call_message(check, _preview(record.get("value"), 300))
             else:
                 step = result.step(PROGRAM_STEP_PREFIX + check["id"])
                 verdict = step_limit_verdict(step)
@@ -180,17 +198,43 @@ class PythonGrader(Grader):
                     feedback.passed = outputs_equal(check["expect_stdout"], step.stdout,
                                                     check.get("compare", "lines"))
                     feedback.status = "passed" if feedback.passed else "failed"
+                    if not feedback.passed:
+                        feedback.message = (f"input:\n{check['program'].get('stdin', '')[:300]}\n"
+                                            f"expected output:\n{check['expect_stdout'][:300]}\n"
+                                            f"your output:\n{step.stdout[:300]}")
                 diagnostics["outputs"][check["id"]] = step.stdout[:500]
+            if feedback.hidden:
+                feedback.message = ""  # a hidden check shows its name and pass/fail, nothing else
+            elif feedback.status in ("error", "timeout") and not feedback.message:
+                feedback.message = diagnostics["outputs"].get(check["id"], "") if "call" in check else ""
+            feedback.message = inert_text(feedback.message, MESSAGE_CAP)
             checks.append(feedback)
 
-        public = self._public_feedback(result.step(PUBLIC_STEP)) if spec.public_tests else []
         points = score([(c.weight, c.passed) for c in checks], spec.points, spec.scoring)
         verdict, message = self._verdict(result, checks, limit_hits, errors)
         diagnostics["stderr"] = {s.name: inert_text(s.stderr[-2000:], 2000) for s in result.steps if s.stderr}
         diagnostics["outputs"] = {k: inert_text(v, 500) for k, v in diagnostics["outputs"].items()}
         # Everything learner-made is stored and shown: capped, control characters made visible.
         return GradeResult(verdict=verdict, score=points, max_score=spec.points, checks=checks,
-                           public_tests=public, message=inert_text(message, MESSAGE_CAP), diagnostics=diagnostics)
+                           message=inert_text(message, MESSAGE_CAP), diagnostics=diagnostics)
+
+    def _judge_practice(self, result: SandboxResult) -> GradeResult:
+        tests = self._public_feedback(result.step(PUBLIC_STEP))
+        step = result.step(PUBLIC_STEP)
+        limit = step_limit_verdict(step)
+        if result.status != "completed":
+            verdict, message = self._verdict(result, [], set(), [])
+        elif limit:
+            verdict, message = limit, ""
+        else:
+            all_good = tests and all(t.passed or t.status == "skipped" for t in tests)
+            verdict = Verdict.PASSED if all_good else Verdict.FAILED
+            message = ""
+        return GradeResult(verdict=verdict, score=0.0, max_score=0.0, checks=[], public_tests=tests,
+                           message=inert_text(message, MESSAGE_CAP),
+                           diagnostics={"sandbox_status": result.status,
+                                        "stderr": {s.name: inert_text(s.stderr[-2000:], 2000)
+                                                   for s in result.steps if s.stderr}})
 
     @staticmethod
     def _verdict(result: SandboxResult, checks, limit_hits, errors) -> tuple[Verdict, str]:

@@ -45,18 +45,22 @@ class WarmPool:
                     self.wake.set()
                     return None
                 container = self.ready.popleft()
-            self.wake.set()
+            # No refill yet: starting a container now would compete for the CPU with the job about to run in
+            # this one. give_back_slot() wakes the refill once the job's result is in.
             if container.is_alive():
                 with self.lock:
                     self.in_use += 1
                     self.counters["served"] += 1
                 return container
             self.counters["dead_on_take"] += 1
+            self.wake.set()
             self.dispose(container)
 
     def give_back_slot(self) -> None:
+        """The job that took a container is done: refill now."""
         with self.lock:
             self.in_use -= 1
+        self.wake.set()
 
     def _refill_loop(self) -> None:
         backoff = 0.5

@@ -12,7 +12,7 @@ from lms.catalog.models import Exercise
 from lms.extensions import csrf, db
 from lms.grading.queue import wait_for_change
 from lms.i18n import current_language, localized
-from lms.submissions.models import Status
+from lms.submissions.models import Mode, Status
 from lms.submissions.presenters import present
 from lms.submissions.services import (SubmissionRejected, create_submission, files_from_archive, submissions_of,
                                       visible_submission)
@@ -73,16 +73,18 @@ def submit(exercise_uuid: str):
     exercise = exercise_by_uuid(exercise_uuid)
     if exercise is None:
         return error("unknown_exercise", _("No such exercise."), 404)
+    """JSON {"files": {...}, "mode": "graded" | "practice"}, or a multipart `archive` (and `mode`) field."""
     try:
         if "archive" in request.files:  # multipart upload of a zip or tar
             files = files_from_archive(request.files["archive"].read())
+            mode = request.form.get("mode")
         else:
             payload = request.get_json(silent=True)
             if not isinstance(payload, dict) or "files" not in payload:
                 return error("bad_request", _('Send JSON like {"files": {"solution.py": "..."}}, or an archive.'),
                              400)
-            files = payload["files"]
-        submission = create_submission(api_user(), exercise, files)
+            files, mode = payload["files"], payload.get("mode")
+        submission = create_submission(api_user(), exercise, files, mode or Mode.GRADED)
     except SubmissionRejected as exc:
         return error(exc.code, exc.message, exc.http_status)
     response = jsonify(present(submission))

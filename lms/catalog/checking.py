@@ -24,10 +24,10 @@ class ExerciseCheck:
         return not self.problems
 
 
-def grade_files(runner: SandboxRunner, exercise: ExerciseDefinition, files: dict[str, str]):
+def grade_files(runner: SandboxRunner, exercise: ExerciseDefinition, files: dict[str, str], practice=False):
     spec = exercise.grading_spec()
     grader = get_grader(spec.kind)
-    plan = grader.plan(spec, files)
+    plan = grader.plan(spec, files, practice=practice)
     return grader.judge(spec, plan, runner.run(plan))
 
 
@@ -39,9 +39,12 @@ def check_exercise(runner: SandboxRunner, exercise: ExerciseDefinition) -> Exerc
         failing = [c.id for c in solution.checks if not c.passed]
         problems.append(f"reference solution scores {solution.score}/{solution.max_score} "
                         f"({solution.verdict}; failing: {', '.join(failing)})")
-    if any(not test.passed for test in solution.public_tests):
-        problems.append("reference solution fails public tests: "
-                        + ", ".join(t.id for t in solution.public_tests if not t.passed))
+    spec = exercise.grading_spec()
+    if get_grader(spec.kind).supports_practice(spec):
+        practice = grade_files(runner, exercise, exercise.solution_files, practice=True)
+        if practice.verdict != "passed":
+            problems.append(f"reference solution fails the public tests ({practice.verdict}): "
+                            + ", ".join(t.id for t in practice.public_tests if not t.passed))
     if starter.score >= starter.max_score:
         problems.append("starter scores full marks")
     return ExerciseCheck(label=str(exercise.path), solution_score=solution.score, starter_score=starter.score,

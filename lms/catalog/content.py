@@ -151,13 +151,20 @@ def load_exercise(folder: Path, track_runtime: str | None = None) -> ExerciseDef
         raise ContentError(f"{meta_path}: pacing takes cooldown_seconds and max_attempts")
     if not 0 <= float(pacing.get("cooldown_seconds", 0)) <= 3600 or not 0 <= int(pacing.get("max_attempts", 0)):
         raise ContentError(f"{meta_path}: pacing values out of range")
-    hidden_path = folder / "tests" / "hidden" / "checks.yaml"
-    checks = _read_yaml(hidden_path).get("checks") if hidden_path.exists() else []
+    # Checks in tests/public/checks.yaml are examples the learner sees (expected values included, and a message
+    # when they fail); those in tests/hidden/checks.yaml show only their name and pass/fail.
+    checks = []
+    for visibility in ("public", "hidden"):
+        path = folder / "tests" / visibility / "checks.yaml"
+        for check in (_read_yaml(path).get("checks") or []) if path.exists() else []:
+            if not isinstance(check, dict):
+                raise ContentError(f"{path}: each check must be a mapping")
+            checks.append({**check, "hidden": visibility == "hidden"})
     spec = {
         "uuid": exercise_uuid,
         "kind": kind,
         "files": files,
-        "checks": checks or [],
+        "checks": checks,
         "public_tests": _read_text_files(folder / "tests" / "public", "*.py"),
         "limits": meta.get("limits") or {},
         "runtime": meta.get("runtime") or track_runtime or "runc",

@@ -50,7 +50,7 @@ def module(track_slug: str, module_slug: str):
     exercises = [e for e in row.exercises if not e.archived]
     best = {}
     for exercise in exercises:
-        scores = [s.score for s in submissions_of(current_user, exercise) if s.score is not None]
+        scores = [s.score for s in submissions_of(current_user, exercise, mode="graded") if s.score is not None]
         best[exercise.id] = max(scores) if scores else None
     return render_template("catalog/module.html", module=row, exercises=exercises, best=best)
 

@@ -18,7 +18,7 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import notify_changed
 from lms.grading.sandbox import get_runner
-from lms.submissions.models import Status, Submission
+from lms.submissions.models import Mode, Status, Submission
 from sandboxes.container import SandboxError
 from sandboxes.runner import RuntimeUnavailable
 
@@ -66,7 +66,7 @@ def _run_and_store(submission: Submission) -> str:
     try:
         spec = ExerciseSpec.from_dict(submission.exercise.spec)
         grader = get_grader(spec.kind)
-        plan = grader.plan(spec, submission.files)
+        plan = grader.plan(spec, submission.files, practice=submission.mode == Mode.PRACTICE)
     except (SpecError, KeyError) as exc:
         return finish_with_error(submission, f"exercise definition cannot be graded: {exc}")
     plan.labels = {"lms.submission": str(submission.id)}
@@ -88,8 +88,9 @@ def _run_and_store(submission: Submission) -> str:
 def store_grade(submission: Submission, grade_result: GradeResult, timings_ms: dict) -> None:
     submission.status = Status.COMPLETED
     submission.verdict = grade_result.verdict.value
-    submission.score = grade_result.score
-    submission.max_score = grade_result.max_score
+    graded = submission.mode == Mode.GRADED
+    submission.score = grade_result.score if graded else None
+    submission.max_score = grade_result.max_score if graded else 0.0
     submission.feedback = grade_result.feedback()
     submission.diagnostics = {**grade_result.diagnostics, "timings_ms": timings_ms}
     submission.error_reason = None

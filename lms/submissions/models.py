@@ -23,6 +23,11 @@ class Status(StrEnum):
         return self in (Status.COMPLETED, Status.ERROR)
 
 
+class Mode(StrEnum):
+    GRADED = "graded"  # hidden and example checks: a score
+    PRACTICE = "practice"  # the public tests only: feedback, no score, no attempt used
+
+
 class Submission(db.Model):
     """The durable record of one attempt. Redis only carries the job; this row is the truth."""
 
@@ -36,6 +41,7 @@ class Submission(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
     files: Mapped[dict] = mapped_column(JSON, default=dict)
+    mode: Mapped[str] = mapped_column(String(16), default=Mode.GRADED, server_default=Mode.GRADED.value)
     status: Mapped[str] = mapped_column(String(16), default=Status.QUEUED)
     verdict: Mapped[str | None] = mapped_column(String(32))
     score: Mapped[float | None]

@@ -36,6 +36,20 @@ CHECK_STATUS_LABELS = {
 }
 
 
+PRACTICE_VERDICT_LABELS = {
+    "passed": _l("Public tests pass"),
+    "failed": _l("Public tests fail"),
+}
+
+
+def verdict_label(submission: Submission) -> str | None:
+    if not submission.verdict:
+        return None
+    if submission.mode == "practice" and submission.verdict in PRACTICE_VERDICT_LABELS:
+        return str(PRACTICE_VERDICT_LABELS[submission.verdict])
+    return str(VERDICT_LABELS[submission.verdict])
+
+
 def _check(check: dict) -> dict:
     shown = {"id": check.get("id"), "name": localized(check.get("name")), "passed": bool(check.get("passed")),
              "hidden": bool(check.get("hidden")),
@@ -49,11 +63,12 @@ def present(submission: Submission, with_files: bool = False) -> dict:
     data = {
         "id": submission.id,
         "exercise": submission.exercise.uuid,
+        "mode": submission.mode,
         "status": submission.status,
         "status_label": str(STATUS_LABELS.get(submission.status, submission.status)),
         "final": submission.is_final,
         "verdict": submission.verdict,
-        "verdict_label": str(VERDICT_LABELS[submission.verdict]) if submission.verdict else None,
+        "verdict_label": verdict_label(submission),
         "score": submission.score,
         "max_score": submission.max_score,
         "percent": submission.percent,

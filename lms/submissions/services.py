@@ -13,7 +13,7 @@ from lms.catalog.models import Exercise
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import enqueue_grading
-from lms.submissions.models import Status, Submission
+from lms.submissions.models import Mode, Status, Submission
 from sandboxes.archives import ArchiveRejected, extract_archive
 
 
@@ -68,7 +68,7 @@ def validate_files(exercise: Exercise, files) -> dict[str, str]:
     return {name: files[name] for name in exercise.files}
 
 
-def check_pacing(user: User, exercise: Exercise) -> None:
+def check_pacing(user: User, exercise: Exercise, mode: str = Mode.GRADED) -> None:
     now = utcnow()
     pending = db.session.scalar(select(func.count(Submission.id)).where(
         Submission.user_id == user.id, Submission.status.in_([Status.QUEUED, Status.RUNNING])))
@@ -77,15 +77,15 @@ def check_pacing(user: User, exercise: Exercise) -> None:
             "You already have %(num)d submission being graded; wait for its result.",
             "You already have %(num)d submissions being graded; wait for their results.", pending), 429)
     last = db.session.scalar(select(func.max(Submission.created_at)).where(
-        Submission.user_id == user.id, Submission.exercise_id == exercise.id))
+        Submission.user_id == user.id, Submission.exercise_id == exercise.id, Submission.mode == mode))
     cooldown = exercise.cooldown_seconds
     if last is not None and cooldown and now - last < timedelta(seconds=cooldown):
         wait = max(1, round(cooldown - (now - last).total_seconds()))
         raise SubmissionRejected("too_fast", _l("Please wait %(seconds)d s before submitting again.",
                                                 seconds=wait), 429)
-    if exercise.max_attempts:
+    if exercise.max_attempts and mode == Mode.GRADED:
         used = db.session.scalar(select(func.count(Submission.id)).where(
-            Submission.user_id == user.id, Submission.exercise_id == exercise.id,
+            Submission.user_id == user.id, Submission.exercise_id == exercise.id, Submission.mode == Mode.GRADED,
             Submission.status != Status.ERROR))  # the platform's failures do not cost an attempt
         if used >= exercise.max_attempts:
             raise SubmissionRejected("no_attempts_left", lazy_ngettext(
@@ -93,14 +93,19 @@ def check_pacing(user: User, exercise: Exercise) -> None:
                 "You have used all %(num)d attempts for this exercise.", exercise.max_attempts), 403)
 
 
-def create_submission(user: User, exercise: Exercise, files) -> Submission:
+def create_submission(user: User, exercise: Exercise, files, mode: str = Mode.GRADED) -> Submission:
+    """`mode`: graded (a score) or practice (the public tests only, which cost no attempt)."""
     if exercise.archived:
         raise SubmissionRejected("unknown_exercise", _l("This exercise is no longer available."), 404)
+    if mode not in tuple(Mode):
+        raise SubmissionRejected("bad_request", _l("Unknown mode: use graded or practice."))
+    if mode == Mode.PRACTICE and not exercise.public_tests:
+        raise SubmissionRejected("bad_request", _l("This exercise has no public tests to run."))
     files = validate_files(exercise, files)
-    check_pacing(user, exercise)
-    submission = Submission(user_id=user.id, exercise_id=exercise.id, files=files, status=Status.QUEUED,
-                            max_score=exercise.points, content_version=exercise.content_version,
-                            created_at=utcnow(), attempts=1)
+    check_pacing(user, exercise, mode)
+    submission = Submission(user_id=user.id, exercise_id=exercise.id, files=files, status=Status.QUEUED, mode=mode,
+                            max_score=exercise.points if mode == Mode.GRADED else 0.0,
+                            content_version=exercise.content_version, created_at=utcnow(), attempts=1)
     db.session.add(submission)
     db.session.commit()  # the row exists before any job does
     enqueue_grading(submission)
@@ -115,8 +120,11 @@ def visible_submission(user: User, submission_id: int) -> Submission | None:
     return submission
 
 
-def submissions_of(user: User, exercise: Exercise | None = None, limit: int = 50) -> list[Submission]:
+def submissions_of(user: User, exercise: Exercise | None = None, limit: int = 50,
+                   mode: str | None = None) -> list[Submission]:
     query = select(Submission).where(Submission.user_id == user.id)
+    if mode is not None:
+        query = query.where(Submission.mode == mode)
     if exercise is not None:
         query = query.where(Submission.exercise_id == exercise.id)
     return list(db.session.scalars(query.order_by(Submission.id.desc()).limit(limit)))

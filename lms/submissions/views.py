@@ -26,7 +26,7 @@ def submit(exercise_uuid: str):
         else:
             files = {name: request.form.get(f"file:{name}") for name in exercise.files
                      if f"file:{name}" in request.form}
-        submission = create_submission(current_user, exercise, files)
+        submission = create_submission(current_user, exercise, files, request.form.get("mode") or "graded")
     except SubmissionRejected as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("catalog.exercise", exercise_uuid=exercise.uuid)), 303

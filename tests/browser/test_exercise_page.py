@@ -23,6 +23,7 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
          "--window-size=1366,900")
 PASSWORD = "correct-horse-battery"  # what tests/conftest.py's make_user gives every account
 EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
+EXAMPLE_CHECKS_FR = ["Exemple de l'énoncé", "Deux valeurs"]  # tests/public/checks.yaml: shown with a message
 HIDDEN_CHECKS_FR = ["Trois entiers", "Un seul élément", "Nombres négatifs", "Nombres décimaux",
                     "Très grandes valeurs", "Liste vide"]
 # Expected values of moyenne's hidden checks that appear nowhere else (not in the statement, starter or public tests).
@@ -168,7 +169,7 @@ def test_solve_moyenne_then_read_the_page_in_arabic(browser, live_server, run_wo
     assert css(driver, "#result .score").text == "10.0 / 10.0"
     assert "Vérifications notées" in result.text
     checks = graded_checks(driver)
-    assert [c["name"] for c in checks] == HIDDEN_CHECKS_FR
+    assert [c["name"] for c in checks] == EXAMPLE_CHECKS_FR + HIDDEN_CHECKS_FR
     assert all(c["cls"] == "ok" and c["mark"] == "✓" and "réussi" in c["text"] for c in checks), checks
     # The table of my submissions got the verdict too, and the button is back.
     if os.environ.get("LMS_SCREENSHOTS"):
@@ -225,7 +226,10 @@ def test_starter_code_fails_without_revealing_hidden_expectations(browser, live_
     score = css(driver, "#result .score").text
     assert score.endswith(" / 10.0") and float(score.split(" / ")[0]) < 10.0
     checks = graded_checks(driver)
-    assert [c["name"] for c in checks] == HIDDEN_CHECKS_FR
+    assert [c["name"] for c in checks] == EXAMPLE_CHECKS_FR + HIDDEN_CHECKS_FR
+    examples, checks = checks[:len(EXAMPLE_CHECKS_FR)], checks[len(EXAMPLE_CHECKS_FR):]
+    # A failed example explains itself (its expected value is public anyway).
+    assert all(c["cls"] == "ko" and c["messages"] == 1 and "expected" in c["text"] for c in examples), examples
     failed = [c for c in checks if c["cls"] == "ko"]
     assert failed, checks
     for check in failed:

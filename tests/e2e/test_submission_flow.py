@@ -113,3 +113,30 @@ def test_long_polling_answers_when_the_worker_finishes(live_server, content, mak
     assert final["final"] and final["verdict"] == "passed"
     assert len(replies) <= 5
     assert replies[-1][1] - stored < 1.0  # the last answer came right after the worker stored the grade
+
+
+def test_practice_run_shows_public_tests_without_score_or_attempt(live_server, content, make_user,
+                                                                    run_worker_burst, app):
+    from lms.auth.services import issue_api_token
+    from lms.extensions import db
+
+    exercise = content["moyenne"]
+    exercise.pacing = {"cooldown_seconds": 0, "max_attempts": 1}
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {issue_api_token(make_user())}"}
+    url = f"{live_server}/api/v1/exercises/{exercise.uuid}/submissions"
+    practice = requests.post(url, json={"files": solution_of("moyenne", "starter"), "mode": "practice"},
+                             headers=headers)
+    assert practice.status_code == 202 and practice.json()["mode"] == "practice"
+    run_worker_burst()
+    result = requests.get(f"{live_server}/api/v1/submissions/{practice.json()['id']}", headers=headers).json()
+    assert result["final"] and result["verdict"] == "failed" and result["score"] is None
+    assert result["verdict_label"] == "Tests publics en échec"  # French by default
+    assert result["checks"] == [] and result["public_tests"]
+    assert any(not t["passed"] and t["message"] for t in result["public_tests"])
+    # Practising cost no attempt: the single graded attempt is still there.
+    graded = requests.post(url, json={"files": solution_of("moyenne")}, headers=headers)
+    assert graded.status_code == 202
+    assert requests.post(url, json={"files": solution_of("moyenne")}, headers=headers).status_code == 403
+    bad = requests.post(url, json={"files": solution_of("moyenne"), "mode": "exam"}, headers=headers)
+    assert bad.status_code == 400

@@ -256,10 +256,12 @@ STRAY = {
 def test_stray_modules_and_conftest_gain_nothing(hostile, stray):
     """The stray modules would forge the right answers (they hold the expected values, as if leaked) if the
     harness imported them; a stray conftest can make the public tests look green, but they carry no points."""
-    grade, _ = hostile.check(WRONG_ADD + MAIN, FAILED, 0.0, extra_files={name: STRAY[name] for name in stray})
+    extra = {name: STRAY[name] for name in stray}
+    grade, _ = hostile.check(WRONG_ADD + MAIN, FAILED, 0.0, extra_files=extra)
     assert not any(check.passed for check in grade.checks)
-    if "conftest.py" in stray:  # green public tests, and the conftest's fake record shown as one more (failed) test
-        assert any(test.name == "test_add_small_numbers" and test.passed for test in grade.public_tests)
+    if "conftest.py" in stray:  # in a practice run it turns the public tests green: they carry no points anyway
+        practice = hostile.practice(WRONG_ADD + MAIN, extra_files=extra)
+        assert any(test.name == "test_add_small_numbers" and test.passed for test in practice.public_tests)
 
 
 # --- hunting for the expected values ---------------------------------------------------------------------------

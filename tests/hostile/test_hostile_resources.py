@@ -108,7 +108,8 @@ def add(a, b):
 """ + MAIN
     grade, _ = hostile.check(code, TIME, 0.0)
     assert all(check.status in ("timeout", "missing") for check in grade.checks)
-    assert grade.public_tests[0].status == "timeout"
+    practice = hostile.practice(code)
+    assert practice.verdict == TIME and practice.public_tests[-1].status == "timeout"
 
 
 def test_sleep_only_in_the_program_keeps_the_points_of_the_function(hostile):

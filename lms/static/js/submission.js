@@ -5,7 +5,15 @@
   var form = document.getElementById("submit-form");
   if (!form) return;
   var strings = JSON.parse(document.getElementById("lms-strings").textContent);
-  var button = document.getElementById("submit-button");
+  var buttons = Array.prototype.slice.call(form.querySelectorAll("button[type=submit]"));
+  var labels = buttons.map(function (b) { return b.textContent; });
+  function busy(clicked) {
+    buttons.forEach(function (b) { b.disabled = true; });
+    if (clicked) clicked.textContent = strings.submitting;
+  }
+  function ready() {
+    buttons.forEach(function (b, i) { b.disabled = false; b.textContent = labels[i]; });
+  }
   var errorBox = document.getElementById("submit-error");
   var live = document.getElementById("live-result");
   var csrf = form.querySelector("input[name=csrf_token]").value;
@@ -100,7 +108,7 @@
       .then(function (data) {
         render(data);
         if (!data.final) setTimeout(function () { poll(id, data.status); }, POLL_MS);
-        else { button.disabled = false; button.textContent = strings.submit; }
+        else ready();
       })
       .catch(function () {
         errorBox.textContent = strings.network;
@@ -113,25 +121,26 @@
     errorBox.textContent = "";
     var files = {};
     form.querySelectorAll("textarea[data-file]").forEach(function (t) { files[t.dataset.file] = t.value; });
-    button.disabled = true;
-    button.textContent = strings.submitting;
+    var clicked = event.submitter || document.getElementById("submit-button");
+    var mode = clicked && clicked.value === "practice" ? "practice" : "graded";
+    busy(clicked);
     fetch(form.dataset.apiUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ files: files })
+      body: JSON.stringify({ files: files, mode: mode })
     }).then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
     }).then(function (res) {
       if (!res.ok) {
         errorBox.textContent = res.data.message || res.data.error;
-        button.disabled = false; button.textContent = strings.submit;
+        ready();
         return;
       }
       render(res.data);
       poll(res.data.id, res.data.status);
     }).catch(function () {
       errorBox.textContent = strings.network;
-      button.disabled = false; button.textContent = strings.submit;
+      ready();
     });
   });
 

@@ -39,7 +39,22 @@ def test_correct_solution_passes(grade):
     result = grade(CORRECT)
     assert result.verdict == Verdict.PASSED
     assert result.score == 10
-    assert [t.passed for t in result.public_tests] == [True]
+
+
+@pytest.mark.parametrize("code, verdict, passed", [
+    (CORRECT, Verdict.PASSED, [True]),
+    (CORRECT.replace("return a + b", "return a - b"), Verdict.FAILED, [False]),
+])
+def test_practice_run_of_the_public_tests(runner, code, verdict, passed):
+    spec = ExerciseSpec.from_dict(SPEC)
+    grader = get_grader("python")
+    plan = grader.plan(spec, {"solution.py": code}, practice=True)
+    result = grader.judge(spec, plan, runner.run(plan))
+    assert result.verdict == verdict and result.score == 0 and result.checks == []
+    assert [t.passed for t in result.public_tests] == passed
+    assert [t.name for t in result.public_tests] == ["test_add"]
+    if not passed[0]:
+        assert "assert 0 == 2" in result.public_tests[0].message  # pytest's own explanation
 
 
 def test_wrong_solution_fails_and_names_the_failing_check(grade):

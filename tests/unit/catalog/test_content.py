@@ -75,10 +75,17 @@ def test_symlinks_in_content_are_refused(library, tmp_path):
 
 def test_hidden_check_errors_name_the_check(library):
     root, exercise = library
-    edit_yaml(exercise / "tests" / "hidden" / "checks.yaml", lambda d: d["checks"][0].pop("expect", None)
-              or d["checks"][0].pop("expect_stdout", None))
-    with pytest.raises(ContentError, match=r"check #1"):
+    path = exercise / "tests" / "hidden" / "checks.yaml"
+    first = yaml.safe_load(path.read_text())["checks"][0]["id"]
+    edit_yaml(path, lambda d: d["checks"][0].pop("expect", None) or d["checks"][0].pop("expect_stdout", None))
+    with pytest.raises(ContentError, match=rf"check #\d+ \({first}\)"):
         load_library(root)
+
+
+def test_public_example_checks_are_visible_and_hidden_ones_are_not():
+    exercise = next(iter_exercises(load_library(CONTENT_DIR)))
+    visibility = {check["id"]: check["hidden"] for check in exercise.spec["checks"]}
+    assert False in visibility.values() and True in visibility.values()
 
 
 def test_a_track_can_require_gvisor_for_all_its_exercises(library):

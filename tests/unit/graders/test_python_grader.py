@@ -28,6 +28,10 @@ def grader():
     return get_grader("python")
 
 
+def graded_plan(spec, grader):
+    return grader.plan(spec, {"solution.py": "def add(a, b): return a + b"})
+
+
 def result(*steps, status="completed"):
     return SandboxResult(status=status, steps=list(steps), container_id="c", warm=True)
 
@@ -52,18 +56,25 @@ def test_plan_never_carries_expected_values(spec, grader):
     plan = grader.plan(spec, {"solution.py": "def add(a, b): return a + b"})
     serialized = json.dumps(plan.job())
     assert str(SECRET) not in serialized and "HELLO" not in serialized
-    assert [s["name"] for s in plan.steps] == ["calls", "program:echo", "public"]
+    assert [s["name"] for s in plan.steps] == ["calls", "program:echo"]  # a graded run does not pay for pytest
+    assert set(plan.files) == {"solution.py"}
+
+
+def test_practice_plan_runs_only_the_public_tests(spec, grader):
+    plan = grader.plan(spec, {"solution.py": "def add(a, b): return a + b"}, practice=True)
+    assert [s["action"] for s in plan.steps] == ["pytest"]
     assert set(plan.files) == {"solution.py", "tests/test_add.py"}
+    assert str(SECRET) not in json.dumps(plan.job())
 
 
 def test_all_correct_passes_with_full_marks(spec, grader):
-    grade = grader.judge(spec, None, result(calls(record("adds", value=SECRET)), program("HELLO\n"), public()))
+    grade = grader.judge(spec, graded_plan(spec, grader), result(calls(record("adds", value=SECRET)), program("HELLO\n")))
     assert grade.verdict == Verdict.PASSED
     assert grade.score == 10.0
 
 
 def test_wrong_value_fails_and_names_the_check(spec, grader):
-    grade = grader.judge(spec, None, result(calls(record("adds", value=3)), program("HELLO\n"), public()))
+    grade = grader.judge(spec, graded_plan(spec, grader), result(calls(record("adds", value=3)), program("HELLO\n")))
     assert grade.verdict == Verdict.FAILED
     assert grade.score == 7.5  # weights 1 and 3
     failed = [c for c in grade.checks if not c.passed]
@@ -71,12 +82,12 @@ def test_wrong_value_fails_and_names_the_check(spec, grader):
 
 
 def test_feedback_for_hidden_checks_has_no_expected_value(spec, grader):
-    grade = grader.judge(spec, None, result(calls(record("adds", value=3)), program("nope\n"), public()))
+    grade = grader.judge(spec, graded_plan(spec, grader), result(calls(record("adds", value=3)), program("nope\n")))
     assert str(SECRET) not in json.dumps(grade.feedback()) and "HELLO" not in json.dumps(grade.feedback())
 
 
 def test_exit_code_zero_with_no_records_proves_nothing(spec, grader):
-    grade = grader.judge(spec, None, result(calls(""), program("HELLO\n"), public()))
+    grade = grader.judge(spec, graded_plan(spec, grader), result(calls(""), program("HELLO\n")))
     adds = next(c for c in grade.checks if c.id == "adds")
     assert not adds.passed and adds.status == "missing"
     assert grade.score == 7.5
@@ -84,12 +95,12 @@ def test_exit_code_zero_with_no_records_proves_nothing(spec, grader):
 
 def test_forged_record_for_unknown_id_fails_the_step(spec, grader):
     forged = record("adds", value=SECRET) + record("bonus", value=1)
-    grade = grader.judge(spec, None, result(calls(forged), program("HELLO\n"), public()))
+    grade = grader.judge(spec, graded_plan(spec, grader), result(calls(forged), program("HELLO\n")))
     assert not next(c for c in grade.checks if c.id == "adds").passed
 
 
 def test_time_limit_verdict_from_a_program_step(spec, grader):
-    grade = grader.judge(spec, None, result(calls(record("adds", value=SECRET)),
+    grade = grader.judge(spec, graded_plan(spec, grader), result(calls(record("adds", value=SECRET)),
                                             program("", exit_code=None, signal=9, timed_out=True), public()))
     assert grade.verdict == Verdict.TIME_LIMIT
     assert grade.score == 2.5
@@ -102,14 +113,14 @@ def test_time_limit_verdict_from_a_program_step(spec, grader):
     ({"signal": 24, "exit_code": None}, Verdict.TIME_LIMIT),  # SIGXCPU: the CPU-time limit
 ])
 def test_limit_verdicts(spec, grader, flags, verdict):
-    grade = grader.judge(spec, None, result(calls(record("adds", value=SECRET)), program("", **flags), public()))
+    grade = grader.judge(spec, graded_plan(spec, grader), result(calls(record("adds", value=SECRET)), program("", **flags)))
     assert grade.verdict == verdict
 
 
 def test_runtime_error_shows_the_last_line_of_the_traceback(spec, grader):
     failing = StepOutcome(name="calls", exit_code=1, stderr="Traceback...\nZeroDivisionError: division by zero\n",
                           records=record("adds", error="import failed: ZeroDivisionError: division by zero"))
-    grade = grader.judge(spec, None, result(failing, program("HELLO\n"), public()))
+    grade = grader.judge(spec, graded_plan(spec, grader), result(failing, program("HELLO\n")))
     assert grade.verdict == Verdict.RUNTIME_ERROR
     assert "ZeroDivisionError" in grade.message
 
@@ -122,16 +133,34 @@ def test_runtime_error_shows_the_last_line_of_the_traceback(spec, grader):
     ("bad_frame", False, Verdict.RUNTIME_ERROR),
 ])
 def test_sandbox_level_outcomes_score_nothing(spec, grader, status, oom, verdict):
-    missing = [StepOutcome(name=n, missing=True) for n in ("calls", "program:echo", "public")]
+    missing = [StepOutcome(name=n, missing=True) for n in ("calls", "program:echo")]
     sandbox = SandboxResult(status=status, steps=missing, container_id="c", warm=False, oom_killed=oom)
-    grade = grader.judge(spec, None, sandbox)
+    grade = grader.judge(spec, graded_plan(spec, grader), sandbox)
     assert grade.verdict == verdict and grade.score == 0
 
 
-def test_public_tests_inform_but_do_not_score(spec, grader):
-    passing_public = public(json.dumps({"id": "tests/test_add.py::test_add", "outcome": "passed", "message": ""}))
-    grade = grader.judge(spec, None, result(calls(record("adds", value=0)), program("x"), passing_public))
-    assert grade.public_tests[0].passed and grade.score == 0
+def test_practice_run_reports_public_tests_and_scores_nothing(spec, grader):
+    plan = grader.plan(spec, {"solution.py": "x"}, practice=True)
+    passing = public(json.dumps({"id": "tests/test_add.py::test_add", "outcome": "passed", "message": ""}))
+    grade = grader.judge(spec, plan, result(passing))
+    assert grade.verdict == Verdict.PASSED and grade.score == 0 and grade.checks == []
+    assert [t.name for t in grade.public_tests] == ["test_add"]
+    failing = public(json.dumps({"id": "tests/test_add.py::test_add", "outcome": "failed", "message": "assert 2 == 3"}))
+    grade = grader.judge(spec, plan, result(failing))
+    assert grade.verdict == Verdict.FAILED and grade.public_tests[0].message == "assert 2 == 3"
+
+
+def test_visible_example_check_explains_the_failure(grader):
+    spec = ExerciseSpec.from_dict({
+        "kind": "python", "files": ["solution.py"],
+        "checks": [{"id": "example", "name": "Example", "call": {"function": "add", "args": [2, 3]}, "expect": 5,
+                    "hidden": False},
+                   {"id": "secret", "name": "Secret", "call": {"function": "add", "args": [4, 4]}, "expect": 8}]})
+    grade = grader.judge(spec, grader.plan(spec, {"solution.py": "x"}),
+                         result(calls(record("example", value=6) + record("secret", value=9))))
+    example, secret = grade.checks
+    assert not example.hidden and example.message == "add(2, 3) returned 6, expected 5"
+    assert secret.hidden and secret.message == ""
 
 
 @pytest.mark.parametrize("change, words", [
