@@ -269,11 +269,14 @@ class SandboxContainer:
                 return "wall_timeout", None
             self.stream.pump(min(remaining, 0.5))
 
-    def exit_state(self) -> dict:
-        """After the stream closed: how the container ended (OOM-killed or not). Raises SandboxError if the
-        engine cannot say, since then we cannot tell the learner's fault from ours."""
+    def exit_state(self, inspect: bool = True) -> dict:
+        """After the stream closed: how the container ended (exit code; OOM-killed or not, which needs one more
+        call to the engine, so only when asked). Raises SandboxError if the engine cannot say, since then we
+        cannot tell the learner's fault from ours."""
         try:
-            self.container.wait(timeout=5)
+            exit_code = self.container.wait(timeout=5).get("StatusCode")
+            if not inspect:
+                return {"oom_killed": False, "exit_code": exit_code}
             self.container.reload()
         except Exception as exc:  # noqa: BLE001 - requests' timeouts and docker errors alike
             raise SandboxError(f"lost the sandbox container: {exc}") from exc

@@ -313,7 +313,8 @@ class SandboxRunner:
         finished = time.monotonic()
         oom_killed = False
         if status in ("crashed", "completed"):
-            state = container.exit_state()
+            # A completed run only needs the exit code; a crash also needs to know whether it was the OOM killer.
+            state = container.exit_state(inspect=status == "crashed")
             oom_killed = state["oom_killed"]
             # The entry process exits 0 after its result frame, 2 after refusing a job (before any learner code
             # ran). A frame followed by any other end was written by someone else, who then killed the entry.

@@ -1,0 +1,713 @@
+"""Shared helpers of the benchmarks: statistics, tables, JSON output, clean shutdown, the plain-container
+baseline, and a throw-away LMS stack (SQLite + a Redis DB number + gunicorn + grading workers) in a temp folder.
+
+Every benchmark is bounded (a count and a deadline) and stops what it started, on success, on an exception and
+on Ctrl-C / SIGTERM. All traffic stays on 127.0.0.1.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON_IMAGE = os.environ.get("LMS_SANDBOX_PYTHON_IMAGE", "lms/sandbox-python:latest")
+CONTENT_DIR = ROOT / "exercises"
+BENCH_LABEL = "lms.bench"  # put on the baseline containers so a run can remove its own leftovers
+LOCALHOST = "127.0.0.1"
+
+
+# --- statistics and output ------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    data = sorted(values)
+    if len(data) == 1:
+        return data[0]
+    pos = (len(data) - 1) * q / 100.0
+    low, high = math.floor(pos), math.ceil(pos)
+    return data[low] + (data[high] - data[low]) * (pos - low)
+
+
+def summarize(values: list[float]) -> dict:
+    values = [v for v in values if v is not None]
+    if not values:
+        return {"n": 0, "p50": None, "p95": None, "mean": None, "min": None, "max": None}
+    return {"n": len(values), "p50": round(percentile(values, 50), 1), "p95": round(percentile(values, 95), 1),
+            "mean": round(sum(values) / len(values), 1), "min": round(min(values), 1),
+            "max": round(max(values), 1)}
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def print_table(headers: list[str], rows: list[list], title: str | None = None) -> None:
+    cells = [[fmt(c) for c in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h))
+              for i, h in enumerate(headers)]
+    if title:
+        print(f"\n{title}")
+    line = "  ".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(zip(headers, widths)))
+    print(line)
+    print("-" * len(line))
+    for row in cells:
+        print("  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(row, widths))))
+    sys.stdout.flush()
+
+
+def stats_row(label: str, values: list[float], *extra) -> list:
+    s = summarize(values)
+    return [label, s["n"], s["p50"], s["p95"], s["mean"], s["min"], s["max"], *extra]
+
+
+STATS_HEADERS = ["", "n", "p50 ms", "p95 ms", "mean ms", "min ms", "max ms"]
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def write_json(path: str | None, data: dict) -> None:
+    if not path:
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nJSON results written to {path}")
+
+
+def machine_info() -> dict:
+    info = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "image": PYTHON_IMAGE,
+            "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        import docker
+
+        client = docker.from_env(timeout=10)
+        version = client.version()
+        info["docker"] = version.get("Version")
+        info["kernel"] = version.get("KernelVersion")
+        client.close()
+    except Exception:  # noqa: BLE001 - informative only
+        pass
+    return info
+
+
+class Deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def expired(self) -> bool:
+        return self.left() <= 0
+
+    def check(self, what: str) -> None:
+        if self.expired():
+            raise TimeoutError(f"benchmark deadline of {self.seconds:.0f} s reached during {what}")
+
+
+def sigterm_as_interrupt() -> None:
+    """SIGTERM (and SIGHUP) raise KeyboardInterrupt, so the `finally` clauses clean up as on Ctrl-C."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
+def quiet_logging() -> None:
+    import logging
+
+    logging.getLogger().setLevel(logging.WARNING)
+    for name in ("sandboxes", "lms", "urllib3", "docker"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def utc_naive(ts: float) -> datetime:
+    """A time.time() value as the rows store time: naive UTC."""
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
+
+
+def parse_db_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value)
+
+
+def ms_between(a: datetime | None, b: datetime | None) -> float | None:
+    if a is None or b is None:
+        return None
+    return (b - a).total_seconds() * 1000.0
+
+
+# --- content ---------------------------------------------------------------------------------------------
+
+def load_exercises() -> dict:
+    """slug -> ExerciseDefinition, from the repository's content library."""
+    from lms.catalog.content import iter_exercises, load_library
+
+    return {ex.slug: ex for ex in iter_exercises(load_library(CONTENT_DIR))}
+
+
+# --- the plain-container baseline -------------------------------------------------------------------------
+
+def plain_run_kwargs(limits, run_id: str, command: list[str] | None = None) -> dict:
+    """The sandbox's own hardened settings (sandboxes.container.container_settings), running a trivial
+    command instead of the entry process: what `docker run --rm <hardening> image python3 -c pass` costs.
+    Only the labels differ: ours, so the LMS reaper never takes these for sandboxes of a dead worker."""
+    from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX, container_settings
+    from sandboxes.runner import RUNTIME_RUNC
+
+    kwargs = container_settings(PYTHON_IMAGE, limits, RUNTIME_RUNC, {})
+    kwargs["labels"] = {k: v for k, v in kwargs["labels"].items() if k not in (LABEL_SANDBOX, LABEL_OWNER)}
+    kwargs["labels"][BENCH_LABEL] = run_id
+    kwargs["command"] = command or ["python3", "-c", "pass"]
+    kwargs["stdin_open"] = False  # nothing attached: `docker run` without -i
+    return kwargs
+
+
+def plain_docker_run(client, kwargs: dict) -> dict:
+    """create + start + wait + remove, as `docker run --rm` (and the SDK's containers.run(remove=True)) does.
+    Returns the phase times in ms; raises if the container failed."""
+    t0 = time.monotonic()
+    container = client.containers.create(**kwargs)
+    try:
+        t1 = time.monotonic()
+        container.start()
+        t2 = time.monotonic()
+        status = container.wait(timeout=60)
+        t3 = time.monotonic()
+    finally:
+        container.remove(force=True)
+    t4 = time.monotonic()
+    if status.get("StatusCode") != 0:
+        raise RuntimeError(f"baseline container exited with {status}")
+    return {"create": (t1 - t0) * 1000, "start": (t2 - t1) * 1000, "wait": (t3 - t2) * 1000,
+            "remove": (t4 - t3) * 1000, "total": (t4 - t0) * 1000}
+
+
+def remove_bench_containers(client, run_id: str) -> int:
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": f"{BENCH_LABEL}={run_id}"},
+                                            ignore_removed=True):
+        try:
+            container.remove(force=True)
+            removed += 1
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    return removed
+
+
+def remove_owner_prefix(client, prefix: str) -> int:
+    """Sandbox containers whose owner label starts with prefix (a worker's owner is '<name>-<hex>')."""
+    from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX
+
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": f"{LABEL_SANDBOX}=1"},
+                                            ignore_removed=True):
+        if container.labels.get(LABEL_OWNER, "").startswith(prefix):
+            try:
+                container.remove(force=True)
+                removed += 1
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+    return removed
+
+
+def foreign_sandboxes(client, prefix: str, scope: str | None = None) -> list[str]:
+    """Sandbox containers on this engine that are not ours and that our grading workers' reaper would remove:
+    it removes every sandbox (of its scope, where the code has scopes) whose owner is not alive in *its* Redis
+    DB. Without scopes that is every other LMS's or test run's sandbox on the engine."""
+    from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX
+
+    labels = [f"{LABEL_SANDBOX}=1"] + ([f"lms.scope={scope}"] if scope else [])
+    found = []
+    for container in client.containers.list(all=True, filters={"label": labels}, ignore_removed=True):
+        owner = container.labels.get(LABEL_OWNER, "")
+        if not owner.startswith(prefix):
+            found.append(f"{container.short_id} (owner {owner or '?'})")
+    return found
+
+
+def runner_kwargs(scope: str) -> dict:
+    """SandboxRunner takes a scope (its containers' lms.scope label) in newer code: use our own, so that no
+    grading worker's reaper on this engine takes our containers for a dead worker's."""
+    import inspect
+
+    from sandboxes.runner import SandboxRunner
+
+    return {"scope": scope} if "scope" in inspect.signature(SandboxRunner).parameters else {}
+
+
+# --- a throw-away LMS stack -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOCALHOST, 0))
+        return sock.getsockname()[1]
+
+
+class StackRefused(RuntimeError):
+    """Starting the stack would harm something else on this machine."""
+
+
+class Stack:
+    """SQLite in a temp folder, a Redis DB number (flushed at start and end), optionally gunicorn on a free
+    127.0.0.1 port, and grading workers. `start()` then `stop()` (always, in a finally)."""
+
+    LOCK_KEY = "lms:bench:lock"
+
+    def __init__(self, label: str, redis_db: int, workers: int = 2, pool_size: int = 2, web_workers: int = 0,
+                 allow_reap: bool = False, keep_tmp: bool = False, foreign_wait: float = 60.0):
+        self.label = label
+        self.redis_db = redis_db
+        self.n_workers = workers
+        self.pool_size = pool_size
+        self.web_workers = web_workers
+        self.allow_reap = allow_reap
+        self.foreign_wait = foreign_wait
+        self.keep_tmp = keep_tmp
+        self.run_id = f"{label}-{uuid.uuid4().hex[:6]}"
+        self.worker_prefix = f"bench-{self.run_id}-"
+        self.tmp: Path | None = None
+        self.env: dict = {}
+        self.procs: list[tuple[str, subprocess.Popen, object]] = []
+        self.redis = None
+        self.docker = None
+        self.port: int | None = None
+        self.app = None
+        self.redis_url = f"redis://{LOCALHOST}:6379/{redis_db}"
+        self.timings: dict[str, float] = {}
+
+    @property
+    def worker_names(self) -> list[str]:
+        return [f"{self.worker_prefix}{i + 1}" for i in range(self.n_workers)]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{LOCALHOST}:{self.port}"
+
+    @property
+    def db_path(self) -> Path:
+        return self.tmp / "lms.sqlite"
+
+    # --- start -------------------------------------------------------------------------------------------
+
+    def start(self, deadline: Deadline) -> None:
+        import docker
+        from redis import Redis
+
+        self.docker = docker.from_env(timeout=60)
+        self.redis = Redis.from_url(self.redis_url, socket_timeout=10)
+        live = [k.decode() for k in self.redis.scan_iter(match="lms:sandbox-owner:*", count=1000)]
+        if live and not self.redis.exists(self.LOCK_KEY):
+            raise StackRefused(f"Redis DB {self.redis_db} is in use by live grading workers ({', '.join(live[:3])}"
+                               f"{' ...' if len(live) > 3 else ''}): not flushing it; pick another with --redis-db")
+        if not self.redis.set(self.LOCK_KEY, self.run_id, nx=True, ex=900):
+            raise StackRefused(f"Redis DB {self.redis_db} is in use by another benchmark run "
+                             f"({self.redis.get(self.LOCK_KEY)!r}); wait for it or flush that DB")
+        self._locked = True
+        self.redis.flushdb()
+        self.redis.set(self.LOCK_KEY, self.run_id, ex=900)
+
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"lms-bench-{self.label}-"))
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("LMS_")},
+            "LMS_VAR": str(self.tmp),
+            "LMS_DATABASE_URL": f"sqlite:///{self.db_path}",
+            "LMS_REDIS_URL": self.redis_url,
+            "LMS_SECRET_KEY": secrets.token_hex(16),
+            "LMS_SANDBOX_PYTHON_IMAGE": PYTHON_IMAGE,
+            "LMS_CONTENT_DIR": str(CONTENT_DIR),
+            "PYTHONUNBUFFERED": "1",
+            "NO_PROXY": LOCALHOST, "no_proxy": LOCALHOST,
+        }
+        t = time.monotonic()
+        self._flask(["db", "upgrade"], deadline)
+        self._flask(["lms", "import-content", str(CONTENT_DIR)], deadline)
+        self.timings["setup_s"] = time.monotonic() - t
+
+        # The in-process app (same env): accounts, tokens, enqueuing.
+        os.environ.update({k: v for k, v in self.env.items() if k.startswith("LMS_")})
+        from lms import create_app
+
+        self.app = create_app()
+        quiet_logging()
+        self._check_reaper(deadline)
+
+        if self.web_workers:
+            self.port = free_port()
+            # As scripts/run.sh: threads, so long-polling requests wait without holding a whole worker.
+            self._spawn("gunicorn", [str(VENV_BIN / "gunicorn"), "--workers", str(self.web_workers),
+                                     "--worker-class", "gthread", "--threads", "16",
+                                     "--bind", f"{LOCALHOST}:{self.port}", "--timeout", "60",
+                                     "--graceful-timeout", "5", "wsgi:app"])
+        for name in self.worker_names:
+            self._spawn(name, [str(VENV_BIN / "flask"), "--app", "wsgi", "lms", "worker", "--name", name,
+                               "--pool-size", str(self.pool_size)])
+        t = time.monotonic()
+        if self.web_workers:
+            self._wait_http(deadline)
+        self.wait_pools_warm(deadline)
+        self.timings["warm_s"] = time.monotonic() - t
+
+    def reaper_scope(self) -> str | None:
+        """The scope our workers' reaper works in, if this version of the code has scopes."""
+        try:
+            from lms.grading.worker import sandbox_scope
+        except ImportError:
+            return None
+        return sandbox_scope(self.app)
+
+    def _check_reaper(self, deadline: Deadline) -> None:
+        """Never let our workers' reaper remove someone else's sandboxes: wait (bounded) until there are none it
+        could see, or refuse."""
+        if self.allow_reap:
+            return
+        scope = self.reaper_scope()
+        end = min(time.monotonic() + self.foreign_wait, deadline.end)
+        while True:
+            foreign = foreign_sandboxes(self.docker, self.worker_prefix, scope)
+            if not foreign:
+                return
+            if time.monotonic() > end:
+                raise StackRefused(
+                    "refusing to start grading workers: their reaper would remove these sandbox containers of "
+                    f"another LMS or test run on this engine: {', '.join(foreign[:5])}"
+                    f"{' ...' if len(foreign) > 5 else ''} (still there after {self.foreign_wait:.0f} s; "
+                    "stop it, or pass --allow-reap)")
+            time.sleep(0.5)
+
+    def _flask(self, args: list[str], deadline: Deadline) -> None:
+        result = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=max(5.0, min(120.0, deadline.left())))
+        if result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.tmp / f"{name}.log", "wb")
+        proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append((name, proc, log))
+
+    def cpu_groups(self) -> dict[str, int]:
+        """Process group ids of what we started (each child leads its own group), for CpuMeter."""
+        names = {name: f"grading worker {i + 1}" for i, name in enumerate(self.worker_names)}
+        return {("web (gunicorn)" if name == "gunicorn" else names.get(name, name)): proc.pid
+                for name, proc, _ in self.procs}
+
+    def _check_alive(self) -> None:
+        for name, proc, _ in self.procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode} during start:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        try:
+            return "\n".join((self.tmp / f"{name}.log").read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def _wait_http(self, deadline: Deadline) -> None:
+        import requests
+
+        while True:
+            self._check_alive()
+            deadline.check("the web server's start")
+            try:
+                response = requests.get(f"{self.base_url}/api/v1/submissions", timeout=2)
+                if response.status_code == 401:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+
+    def pool_states(self) -> dict[str, dict]:
+        states = {}
+        for name in self.worker_names:
+            raw = self.redis.get(f"lms:pool:{name}")
+            if raw:
+                states[name] = json.loads(raw)
+        return states
+
+    def wait_pools_warm(self, deadline: Deadline, timeout: float = 90.0) -> None:
+        """Every worker published (every 5 s) a pool with all its containers ready."""
+        end = min(time.monotonic() + timeout, deadline.end)
+        while True:
+            self._check_alive()
+            states = self.pool_states()
+            if len(states) == self.n_workers and all(
+                    (self.pool_size == 0 or (s.get("pools") and all(p["ready"] >= p["size"] for p in s["pools"])))
+                    for s in states.values()):
+                return
+            if time.monotonic() > end:
+                raise TimeoutError(f"pools not warm after {timeout:.0f} s: {states}")
+            time.sleep(0.25)
+
+    # --- in-process helpers ------------------------------------------------------------------------------
+
+    def create_learners(self, count: int) -> list[tuple[int, str]]:
+        """(user id, API token) of `count` new learner accounts."""
+        from lms.auth.services import create_user, issue_api_token
+        from lms.extensions import db
+
+        out = []
+        with self.app.app_context():
+            for i in range(count):
+                user = create_user(f"bench-learner-{i + 1}@bench.invalid", f"Bench learner {i + 1}",
+                                   secrets.token_urlsafe(12), "learner")
+                out.append((user.id, issue_api_token(user)))
+            db.session.remove()
+        return out
+
+    def rows(self, ids: list[int] | None = None) -> list[dict]:
+        """The submissions rows, read straight from SQLite."""
+        connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
+        connection.row_factory = sqlite3.Row
+        try:
+            query = ("SELECT s.*, e.slug AS exercise_slug FROM submissions s "
+                     "JOIN exercises e ON e.id = s.exercise_id ORDER BY s.id")
+            rows = [dict(r) for r in connection.execute(query)]
+        finally:
+            connection.close()
+        if ids is not None:
+            wanted = set(ids)
+            rows = [r for r in rows if r["id"] in wanted]
+        return rows
+
+    def count_open(self, ids: list[int]) -> int:
+        """How many of these submissions are not final yet (a cheap query, for polling)."""
+        connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
+        try:
+            placeholders = ",".join("?" * len(ids))
+            done = connection.execute(f"SELECT COUNT(*) FROM submissions WHERE id IN ({placeholders}) "
+                                      "AND status IN ('completed', 'error')", ids).fetchone()[0]
+        finally:
+            connection.close()
+        return len(ids) - done
+
+    # --- stop --------------------------------------------------------------------------------------------
+
+    def stop(self) -> list[str]:
+        """TERM every process group, KILL what is left after 15 s, remove our containers, flush the Redis DB,
+        remove the temp folder. Returns what it had to force."""
+        notes = []
+        for _, proc, _ in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        end = time.monotonic() + 15
+        for name, proc, _ in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, end - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                notes.append(f"{name} did not stop in 15 s after SIGTERM: killed")
+        for name, proc, log in self.procs:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # also whatever is left in the group
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                notes.append(f"{name} (pid {proc.pid}) still there after SIGKILL")
+            log.close()
+        self.procs = []
+        if self.docker is not None:
+            left = remove_owner_prefix(self.docker, self.worker_prefix)
+            if left:
+                notes.append(f"removed {left} sandbox container(s) the workers left behind")
+            self.docker.close()
+        if self.app is not None:
+            try:
+                from lms.extensions import db
+
+                with self.app.app_context():
+                    db.engine.dispose()
+            except Exception:  # noqa: BLE001
+                pass
+        if self.redis is not None and getattr(self, "_locked", False):
+            try:
+                holder = self.redis.get(self.LOCK_KEY)
+                if holder not in (None, self.run_id.encode()):
+                    notes.append(f"Redis DB {self.redis_db} now belongs to another run ({holder!r}): not flushed")
+                else:
+                    self.redis.flushdb()
+            except Exception as exc:  # noqa: BLE001
+                notes.append(f"could not flush Redis DB {self.redis_db}: {exc}")
+            self.redis.close()
+        if self.tmp is not None:
+            if self.keep_tmp:
+                notes.append(f"kept {self.tmp}")
+            else:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+        return notes
+
+
+# --- noise on the shared engine -------------------------------------------------------------------------
+
+def foreign_container_events(client, since: float, ours) -> dict:
+    """Containers created / destroyed on this engine since `since` (time.time()) that are not ours: another
+    test run or LMS on the same engine competes for the 2 cores and may reap sandboxes (worth knowing when
+    reading the figures). `ours(attributes) -> bool` tells our containers apart by their labels."""
+    counts = {"created": 0, "killed": 0}
+    try:
+        events = client.events(since=int(since), until=int(time.time()) + 1, decode=True,
+                               filters={"type": "container"})
+        for event in events:
+            attributes = event.get("Actor", {}).get("Attributes", {})
+            if ours(attributes):
+                continue
+            action = event.get("Action") or event.get("status")
+            if action == "create":
+                counts["created"] += 1
+            elif action == "kill":
+                counts["killed"] += 1
+    except Exception as exc:  # noqa: BLE001 - informative only
+        counts["error"] = str(exc)[:200]
+    return counts
+
+
+def load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def wait_quiet(client, ours, quiet_s: float = 2.0, max_wait_s: float = 20.0, max_busy_pct: float = 25.0) -> bool:
+    """Wait (bounded) for a quiet machine: for `quiet_s`, no foreign container created or killed and the host's
+    CPUs less than `max_busy_pct` busy. Other test runs share this engine and these CPUs; measuring on a quiet
+    machine when possible makes the figures comparable. Returns False if it stayed busy (caller warns)."""
+    end = time.monotonic() + max_wait_s
+    while True:
+        since, busy0, t0 = time.time(), _host_busy_seconds(), time.monotonic()
+        time.sleep(quiet_s)
+        busy_pct = 100 * (_host_busy_seconds() - busy0) / ((time.monotonic() - t0) * (os.cpu_count() or 1))
+        counts = foreign_container_events(client, since, ours)
+        if not counts.get("created") and not counts.get("killed") and busy_pct < max_busy_pct:
+            return True
+        if time.monotonic() >= end:
+            return False
+
+
+# --- where the CPU went ------------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+ENGINE_COMMANDS = ("dockerd", "containerd")
+
+
+def _proc_stats():
+    """(pid, comm, pgid, cpu seconds of the process and its waited-for children) of every process."""
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                raw = handle.read().decode(errors="replace")
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        # fields[0] is state (field 3); pgrp is field 5, utime..cstime fields 14..17
+        pgid = int(fields[2])
+        cpu = sum(int(x) for x in fields[11:15]) / CLOCK_TICKS
+        yield int(entry.name), comm, pgid, cpu
+
+
+def _host_busy_seconds() -> float:
+    with open("/proc/stat") as handle:
+        values = [int(x) for x in handle.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / CLOCK_TICKS
+
+
+def _containers_cpu_seconds() -> float | None:
+    """CPU of every container of the engine (cgroup v1 cpuacct, or v2), dead ones included."""
+    for path in ("/sys/fs/cgroup/cpuacct/docker/cpuacct.usage", "/sys/fs/cgroup/cpu,cpuacct/docker/cpuacct.usage"):
+        try:
+            return int(Path(path).read_text()) / 1e9
+        except (OSError, ValueError):
+            pass
+    for path in ("/sys/fs/cgroup/system.slice/cpu.stat", "/sys/fs/cgroup/docker/cpu.stat"):
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith("usage_usec"):
+                    return int(line.split()[1]) / 1e6
+        except (OSError, ValueError):
+            pass
+    return None
+
+
+class CpuMeter:
+    """CPU seconds spent during a window, by who spent them: our process groups (web server, workers), this
+    benchmark process (the simulated clients), the container engine, the containers, and the rest."""
+
+    def __init__(self, groups: dict[str, int]):
+        self.groups = groups  # label -> process group id
+        self.start_snapshot = None
+
+    def snapshot(self) -> dict:
+        by_group = {label: 0.0 for label in self.groups}
+        engine = 0.0
+        pgids = {pgid: label for label, pgid in self.groups.items()}
+        for pid, comm, pgid, cpu in _proc_stats():
+            if pgid in pgids:
+                by_group[pgids[pgid]] += cpu
+            elif comm in ENGINE_COMMANDS:
+                engine += cpu
+        own = os.times()
+        return {"wall": time.monotonic(), "host": _host_busy_seconds(), "containers": _containers_cpu_seconds(),
+                "engine": engine, "bench": own.user + own.system, "groups": by_group}
+
+    def start(self) -> None:
+        self.start_snapshot = self.snapshot()
+
+    def stop(self) -> dict:
+        """Seconds of CPU per category, and as a share of the machine's capacity during the window."""
+        a, b = self.start_snapshot, self.snapshot()
+        wall = b["wall"] - a["wall"]
+        capacity = wall * (os.cpu_count() or 1)
+        spent = {f"ours: {label}": b["groups"][label] - a["groups"].get(label, 0.0) for label in b["groups"]}
+        spent["this benchmark (clients)"] = b["bench"] - a["bench"]
+        spent["docker engine (dockerd, containerd)"] = b["engine"] - a["engine"]
+        if a["containers"] is not None and b["containers"] is not None:
+            spent["containers (all on the engine)"] = b["containers"] - a["containers"]
+        host = b["host"] - a["host"]
+        spent["other (runc, shims, kernel, other processes)"] = max(0.0, host - sum(spent.values()))
+        return {"wall_s": round(wall, 2), "cpus": os.cpu_count(), "host_busy_s": round(host, 2),
+                "host_busy_pct": round(100 * host / capacity, 1) if capacity else None,
+                "by_category_s": {k: round(v, 2) for k, v in spent.items()},
+                "by_category_pct_of_capacity": {k: round(100 * v / capacity, 1) if capacity else None
+                                                for k, v in spent.items()}}
+
+
+def print_cpu(cpu: dict, title: str) -> None:
+    rows = [[k, v, cpu["by_category_pct_of_capacity"][k]] for k, v in cpu["by_category_s"].items()]
+    rows.append(["host total busy", cpu["host_busy_s"], cpu["host_busy_pct"]])
+    print_table(["", "CPU s", f"% of {cpu['cpus']} CPUs"], rows, title=f"{title} ({cpu['wall_s']} s window)")

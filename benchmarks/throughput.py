@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Sustained throughput: the host's container rate next to our grading pipeline's rate, in one run.
+
+  (a) host: K parallel loops of plain `docker run --rm` of the sandbox image with the sandbox's hardening,
+      running `python3 -c pass` (K = 2 and 4), until N containers in total (default 40) or 20 s: containers/s;
+  (b) ours: a throw-away stack (SQLite in a temp folder, Redis DB 13 flushed at start and end, two grading
+      workers with warm pools of 2, no web server). N submissions (default 60) of the reference solutions are
+      created at once with the app's own service (lms.submissions.services.create_submission, pacing included:
+      each learner account sends at most 3, one per exercise), then we wait until every row is stored.
+      Rate = submissions / (first created_at -> last stored_at).
+
+Target: ours / host >= 0.9 ("within 10 %"), host = the best of the K values.
+
+    .venv/bin/python benchmarks/throughput.py [--host-total 40] [--submissions 60] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+
+from benchlib import (STATS_HEADERS, CpuMeter, Deadline, Stack, foreign_container_events, load_average,
+                      load_exercises, machine_info, ms_between, parse_db_time, plain_docker_run, plain_run_kwargs,
+                      print_cpu, print_table, remove_bench_containers, sigterm_as_interrupt, stats_row, summarize,
+                      verdict, wait_quiet, write_json)
+
+TARGET_RATIO = 0.9
+PER_LEARNER = 3  # LMS_MAX_PENDING_PER_USER: one learner may have 3 submissions queued or running
+
+
+def host_rate(client, kwargs, parallel: int, total: int, seconds: float, stop: threading.Event) -> dict:
+    """`parallel` threads, each a loop of plain docker runs, until `total` containers or `seconds`."""
+    lock = threading.Lock()
+    started = [0]
+    done, errors, durations = [], [], []
+    end = time.monotonic() + seconds
+
+    def loop():
+        while not stop.is_set() and time.monotonic() < end:
+            with lock:
+                if started[0] >= total:
+                    return
+                started[0] += 1
+            try:
+                timing = plain_docker_run(client, kwargs)
+                with lock:
+                    done.append(time.monotonic())
+                    durations.append(timing["total"])
+            except Exception as exc:  # noqa: BLE001 - counted
+                with lock:
+                    errors.append(str(exc)[:200])
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=loop, daemon=True) for _ in range(parallel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=0.2)
+    elapsed = (max(done) if done else time.monotonic()) - t0
+    return {"parallel": parallel, "containers": len(done), "errors": errors, "elapsed_s": round(elapsed, 2),
+            "rate_per_s": round(len(done) / elapsed, 2) if elapsed > 0 else 0.0,
+            "container_ms": summarize(durations)}
+
+
+def enqueue_all(stack: Stack, library: dict, count: int) -> tuple[list[int], float]:
+    """`count` submissions through the app's service; returns their ids and how long enqueuing took."""
+    from lms.catalog.models import Exercise
+    from lms.extensions import db
+    from lms.submissions.services import create_submission
+    from lms.auth.models import User
+
+    learners = stack.create_learners(math.ceil(count / PER_LEARNER))
+    slugs = list(library)
+    ids = []
+    t0 = time.monotonic()
+    with stack.app.app_context():
+        exercises = {e.slug: e for e in db.session.query(Exercise).all()}
+        users = {u.id: u for u in db.session.query(User).all()}
+        for i in range(count):
+            user_id, _ = learners[i // PER_LEARNER]
+            slug = slugs[(i % PER_LEARNER + i // PER_LEARNER) % len(slugs)]
+            definition = library[slug]
+            files = {name: definition.solution_files[name] for name in definition.spec["files"]}
+            submission = create_submission(users[user_id], exercises[slug], files)
+            if not submission.job_id:
+                raise RuntimeError(f"submission {submission.id} was not enqueued (Redis?)")
+            ids.append(submission.id)
+        db.session.remove()
+    return ids, time.monotonic() - t0
+
+
+def wait_all_final(stack: Stack, ids: list[int], deadline: Deadline, timeout: float) -> list[dict]:
+    end = min(time.monotonic() + timeout, deadline.end)
+    while True:
+        pending = stack.count_open(ids)
+        if not pending:
+            return stack.rows(ids)
+        if time.monotonic() > end:
+            raise TimeoutError(f"{pending} of {len(ids)} submissions not graded after {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host-total", type=int, default=40, help="plain containers per K (default 40)")
+    parser.add_argument("--host-seconds", type=float, default=20, help="at most this long per K (default 20)")
+    parser.add_argument("--parallel", default="2,4", help="K values for the host baseline (default 2,4)")
+    parser.add_argument("--submissions", type=int, default=60, help="submissions for our pipeline (default 60)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pool-size", type=int, default=2)
+    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--grading-timeout", type=float, default=120, help="for all submissions, s (default 120)")
+    parser.add_argument("--quiet-wait", type=float, default=30,
+                        help="before each measure, wait up to this many seconds for a quiet machine (default 30)")
+    parser.add_argument("--max-seconds", type=float, default=300, help="hard bound of the whole run (default 300)")
+    parser.add_argument("--allow-reap", action="store_true",
+                        help="start even if another LMS's sandboxes are on this engine")
+    parser.add_argument("--keep-tmp", action="store_true")
+    parser.add_argument("--json", metavar="PATH")
+    args = parser.parse_args(argv)
+    parallel = [int(k) for k in args.parallel.split(",") if k.strip()]
+    if not parallel or not all(1 <= k <= 16 for k in parallel):
+        parser.error("--parallel takes K values between 1 and 16")
+    if not (1 <= args.host_total <= 1000 and 1 <= args.submissions <= 1000):
+        parser.error("--host-total and --submissions must be 1..1000")
+
+    sigterm_as_interrupt()
+    import docker
+
+    deadline = Deadline(args.max_seconds)
+    library = load_exercises()
+    run_id = f"throughput-{uuid.uuid4().hex[:8]}"
+    client = docker.from_env(timeout=60)
+    stop = threading.Event()
+    stack = Stack("throughput", redis_db=args.redis_db, workers=args.workers, pool_size=args.pool_size,
+                  web_workers=0, allow_reap=args.allow_reap, keep_tmp=args.keep_tmp)
+
+    def ours(attributes: dict) -> bool:
+        return (attributes.get("lms.bench") == run_id
+                or attributes.get("lms.owner", "").startswith(stack.worker_prefix))
+
+    results: dict = {"benchmark": "throughput", "machine": machine_info(), "load_average_start": load_average(),
+                     "params": {k: v for k, v in vars(args).items() if k != "json"}, "host": [], "noise": {}}
+    rows: list[dict] = []
+    status = 0
+    t_start = time.monotonic()
+    print(f"throughput: host K={parallel} x {args.host_total} plain containers (<= {args.host_seconds:.0f} s "
+          f"each); ours {args.submissions} submissions, {args.workers} workers (pool {args.pool_size})")
+    try:
+        kwargs = plain_run_kwargs(library["moyenne"].grading_spec().limits, run_id)
+        plain_docker_run(client, kwargs)  # warm-up: image and engine caches
+        for k in parallel:
+            if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
+                print("  note: the machine is busy with other work; measuring anyway")
+            deadline.check("the host baseline")
+            since = time.time()
+            meter = CpuMeter({})
+            meter.start()
+            measure = host_rate(client, kwargs, k, args.host_total, min(args.host_seconds, deadline.left()), stop)
+            measure["cpu"] = meter.stop()
+            results["host"].append(measure)
+            results["noise"][f"host_k{k}"] = foreign_container_events(client, since, ours)
+            print(f"  (a) host, K={k}: {measure['containers']} containers in {measure['elapsed_s']} s")
+
+        stack.start(deadline)
+        print(f"  stack up in {stack.tmp}: {stack.timings['setup_s']:.1f} s setup, pools warm after "
+              f"{stack.timings['warm_s']:.1f} s")
+        if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
+            print("  note: the machine is busy with other work; measuring anyway")
+        since = time.time()
+        meter = CpuMeter(stack.cpu_groups())
+        meter.start()
+        ids, enqueue_s = enqueue_all(stack, library, args.submissions)
+        results["enqueue_s"] = round(enqueue_s, 3)
+        rows = wait_all_final(stack, ids, deadline, args.grading_timeout)
+        results["cpu_ours"] = meter.stop()
+        results["noise"]["ours"] = foreign_container_events(client, since, ours)
+        results["pool_states"] = stack.pool_states()
+        print(f"  (b) ours: {len(rows)} submissions graded")
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping what was started", file=sys.stderr)
+        results["interrupted"] = True
+        status = 2
+    except Exception as exc:  # noqa: BLE001 - report, then clean up
+        print(f"\nerror: {type(exc).__name__}: {exc}", file=sys.stderr)
+        results["error"] = f"{type(exc).__name__}: {exc}"
+        if stack.tmp:
+            for name in stack.worker_names:
+                print(f"--- {name} log (tail) ---\n{stack.log_tail(name, 15)}", file=sys.stderr)
+            try:
+                rows = stack.rows()
+            except Exception:  # noqa: BLE001
+                pass
+        status = 2
+    finally:
+        stop.set()
+        notes = stack.stop()
+        for note in notes:
+            print(f"  cleanup: {note}", file=sys.stderr)
+        results["cleanup_notes"] = notes
+        left = remove_bench_containers(client, run_id)
+        if left:
+            print(f"  cleanup: removed {left} baseline container(s)", file=sys.stderr)
+        client.close()
+    results["elapsed_s"] = round(time.monotonic() - t_start, 1)
+    return report(results, rows, args, status)
+
+
+def report(results: dict, rows: list[dict], args, status: int) -> int:
+    table = []
+    for measure in results["host"]:
+        table.append([f"(a) host: plain docker run --rm, K={measure['parallel']}", measure["containers"],
+                      measure["elapsed_s"], measure["rate_per_s"], measure["container_ms"]["p50"],
+                      len(measure["errors"])])
+    final = [row for row in rows if row["status"] in ("completed", "error")]
+    ours_rate = None
+    if final:
+        created = [parse_db_time(row["created_at"]) for row in rows]
+        stored = [parse_db_time(row["stored_at"]) for row in final if row["stored_at"]]
+        span_s = ms_between(min(created), max(stored)) / 1000 if stored else None
+        ours_rate = round(len(final) / span_s, 2) if span_s else None
+        per_submission = [ms_between(parse_db_time(r["started_at"]), parse_db_time(r["stored_at"]))
+                          for r in final if r["started_at"]]
+        table.append([f"(b) ours: {args.workers} workers, pool {args.pool_size}", len(final),
+                      round(span_s, 2) if span_s else None, ours_rate, summarize(per_submission)["p50"],
+                      sum(1 for r in final if r["status"] == "error")])
+        results["ours"] = {"graded": len(final), "span_s": span_s, "rate_per_s": ours_rate,
+                           "enqueue_s": results.get("enqueue_s")}
+    print_table(["", "done", "seconds", "per second", "p50 ms each", "errors"], table,
+                title="Sustained rate (ours: first created_at -> last stored_at; 'each' = started -> stored)")
+
+    if final:
+        phases = [("queued -> started (queue wait)", "queued_at", "started_at"),
+                  ("started -> container ready (acquire)", "started_at", "container_started_at"),
+                  ("container ready -> finished (run)", "container_started_at", "finished_at"),
+                  ("finished -> stored (judge + store)", "finished_at", "stored_at")]
+        phase_rows = []
+        results["ours"]["phases_ms"] = {}
+        for label, a, b in phases:
+            values = [ms_between(parse_db_time(r[a]), parse_db_time(r[b])) for r in final if r[a] and r[b]]
+            phase_rows.append(stats_row(label, values))
+            results["ours"]["phases_ms"][label] = summarize(values)
+        print_table(STATS_HEADERS, phase_rows, title="Our pipeline, per submission, ms")
+        warm = Counter(r["warm"] for r in final)
+        verdicts = Counter(r["verdict"] for r in final)
+        results["ours"].update({"warm": warm.get(1, 0), "cold": warm.get(0, 0), "verdicts": dict(verdicts)})
+        print(f"warm containers: {warm.get(1, 0)}/{len(final)}; verdicts {dict(verdicts)}; "
+              f"enqueue of {len(rows)} took {results.get('enqueue_s')} s; per worker: "
+              f"{dict(Counter(r['worker_name'] for r in final))}")
+        for r in [r for r in final if r["verdict"] != "passed"][:10]:
+            print(f"  NOT PASSED id={r['id']} {r['exercise_slug']}: {r['verdict']} {r['error_reason'] or ''}")
+    cost_rows = []
+    for measure in results["host"]:
+        print_cpu(measure["cpu"], f"CPU during (a) K={measure['parallel']}")
+        if measure["containers"]:
+            measure["cpu_s_per_item"] = round(measure["cpu"]["host_busy_s"] / measure["containers"], 3)
+            cost_rows.append([f"(a) host, K={measure['parallel']}: per container", f"{measure['cpu_s_per_item']:.3f}",
+                              measure["cpu"]["host_busy_pct"]])
+    if results.get("cpu_ours"):
+        print_cpu(results["cpu_ours"], "CPU during (b) ours")
+        if final:
+            results["ours"]["cpu_s_per_item"] = round(results["cpu_ours"]["host_busy_s"] / len(final), 3)
+            cost_rows.append(["(b) ours: per graded submission", f"{results['ours']['cpu_s_per_item']:.3f}",
+                              results["cpu_ours"]["host_busy_pct"]])
+    if cost_rows:
+        print_table(["", "host CPU s each", "host busy %"], cost_rows,
+                    title="What one item costs the host (all CPU of the machine in the window / items done)")
+    noisy = {k: v.get("created") for k, v in results["noise"].items() if v.get("created")}
+    if noisy:
+        print(f"WARNING: other processes created containers on this engine during the measures {noisy}: "
+              "the figures include their competition for the CPUs")
+
+    checks = {}
+    host_rates = {m["parallel"]: m["rate_per_s"] for m in results["host"] if m["containers"]}
+    if host_rates and ours_rate:
+        best_k = max(host_rates, key=host_rates.get)
+        ratio = ours_rate / host_rates[best_k]
+        checks["ratio"] = {"ours_per_s": ours_rate, "host_best_per_s": host_rates[best_k], "host_best_k": best_k,
+                           "ratio": round(ratio, 3), "target": TARGET_RATIO, "pass": ratio >= TARGET_RATIO}
+        print()
+        for k, rate in sorted(host_rates.items()):
+            print(f"ours / host K={k}: {ours_rate:.2f} / {rate:.2f} = {ours_rate / rate:.2f}")
+        gap = "" if ratio >= TARGET_RATIO else f", {100 * (TARGET_RATIO - ratio):.0f} points short"
+        print(f"{verdict(ratio >= TARGET_RATIO)}  ours / host (best, K={best_k}) = {ratio:.2f} "
+              f"(target >= {TARGET_RATIO}{gap})")
+        not_passed = [r for r in final if r["verdict"] != "passed"]
+        checks["all_passed"] = {"pass": not not_passed and len(final) == args.submissions}
+        print(f"{verdict(checks['all_passed']['pass'])}  every submission of a reference solution graded 'passed'")
+    results["checks"] = checks
+    write_json(args.json, results)
+    if status or not checks:
+        return 2
+    return 0 if all(c["pass"] for c in checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
