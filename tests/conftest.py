@@ -36,11 +36,14 @@ def migrated_db(tmp_path_factory):
     from flask_migrate import upgrade
 
     from lms import create_app
+    from lms.extensions import db
 
     path = tmp_path_factory.mktemp("db") / "template.sqlite"
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
     with app.app_context():
         upgrade()
+        db.engine.dispose()  # the last connection closing checkpoints the WAL into the file we copy
+    assert not path.with_name(path.name + "-wal").exists()
     return path
 
 

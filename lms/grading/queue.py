@@ -60,7 +60,7 @@ def enqueue_grading(submission) -> bool:
         grading_queue().enqueue(
             GRADE_JOB, submission.id, submission.attempts,
             job_id=job_id, job_timeout=job_timeout_for(submission),
-            result_ttl=3600, failure_ttl=7 * 24 * 3600,
+            result_ttl=0, failure_ttl=7 * 24 * 3600,  # the result lives on the row, not in Redis
             description=f"grade submission {submission.id} (attempt {submission.attempts})",
         )
     except RedisError as exc:
