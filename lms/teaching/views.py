@@ -8,7 +8,7 @@ from lms.auth.access import staff_required
 from lms.auth.models import User
 from lms.catalog.models import Exercise
 from lms.extensions import db
-from lms.submissions.models import Submission
+from lms.submissions.models import Mode, Submission
 from lms.submissions.presenters import present
 
 bp = Blueprint("teaching", __name__, url_prefix="/teach")
@@ -27,6 +27,7 @@ def index():
         select(Exercise, func.count(Submission.id), func.count(func.distinct(Submission.user_id)),
                func.avg(Submission.score))
         .join(Submission, Submission.exercise_id == Exercise.id)
+        .where(Submission.mode == Mode.GRADED)  # practice runs of the public tests carry no score
         .group_by(Exercise.id).order_by(Exercise.position)).all()
     return render_template("teaching/index.html", submissions=submissions, stats=stats)
 
