@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 class WarmPool:
     def __init__(self, name: str, size: int, factory: Callable[[], SandboxContainer],
-                 dispose: Callable[[SandboxContainer], None], max_idle_seconds: float = 600.0):
+                 dispose: Callable[[SandboxContainer], None], max_idle_seconds: float = 600.0,
+                 refill_parallelism: int = 2):
         self.name = name
         self.size = size
         self.factory = factory
@@ -33,8 +34,11 @@ class WarmPool:
         self.refilling = 0
         self.in_use = 0
         self.last_failure = ""
-        self.thread = threading.Thread(target=self._refill_loop, name=f"pool-{name}", daemon=True)
-        self.thread.start()
+        # Containers start faster a few at a time than one by one (the engine waits on I/O between steps).
+        self.threads = [threading.Thread(target=self._refill_loop, name=f"pool-{name}-{i}", daemon=True)
+                        for i in range(max(1, min(size, refill_parallelism)))]
+        for thread in self.threads:
+            thread.start()
 
     def take(self) -> SandboxContainer | None:
         """A ready container, or None (the caller goes cold). Dead ones are dropped, not handed out."""
@@ -111,7 +115,8 @@ class WarmPool:
     def close(self) -> None:
         self.stopping.set()
         self.wake.set()
-        self.thread.join(timeout=30)
+        for thread in self.threads:
+            thread.join(timeout=30)
         with self.lock:
             leftovers = list(self.ready)
             self.ready.clear()
