@@ -257,8 +257,11 @@ class SandboxRunner:
 
     # --- containers -------------------------------------------------------------------------------------
 
-    def _start_container(self, image: str, limits: Limits, runtime: str, stdout_cap: int) -> SandboxContainer:
-        labels = {LABEL_OWNER: self.owner, LABEL_SCOPE: self.scope}
+    def _start_container(self, image: str, limits: Limits, runtime: str, stdout_cap: int,
+                         labels: dict[str, str] | None = None) -> SandboxContainer:
+        # Every container names its owner (the reaper's key); a cold one also carries the plan's labels (e.g.
+        # the submission). A warm one was started before its submission was known.
+        labels = {**(labels or {}), LABEL_OWNER: self.owner, LABEL_SCOPE: self.scope}
         return SandboxContainer.start(self.client, image, limits, runtime, labels, stdout_cap, self.ready_timeout)
 
     def _pool_for(self, image: str, limits: Limits, runtime: str) -> WarmPool | None:
@@ -295,7 +298,7 @@ class SandboxRunner:
         warm = container is not None
         if container is None:
             self.cold_runs += 1
-            container = self._start_container(image, plan.limits, plan.runtime, plan.stdout_cap())
+            container = self._start_container(image, plan.limits, plan.runtime, plan.stdout_cap(), plan.labels)
         else:
             container.stream.stdout_cap = plan.stdout_cap()
         acquired = time.monotonic()

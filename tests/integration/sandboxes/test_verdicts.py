@@ -104,3 +104,26 @@ def test_no_sandbox_container_left_after_the_runs(runner, docker_client, grade):
     runner.flush()
     left = docker_client.containers.list(all=True, filters={"label": f"lms.owner={runner.owner}"}, ignore_removed=True)
     assert left == []
+
+
+def test_a_cold_container_is_labelled_with_the_plan_and_its_owner(runner, docker_client):
+    spec = ExerciseSpec.from_dict(SPEC)
+    plan = get_grader("python").plan(spec, {"solution.py": "import time\ndef add(a, b):\n    time.sleep(3)\n"})
+    plan.labels = {"lms.submission": "4242"}
+    seen = {}
+
+    def look():
+        import time
+        for _ in range(100):
+            found = docker_client.containers.list(filters={"label": "lms.submission=4242"}, ignore_removed=True)
+            if found:
+                seen.update(found[0].labels)
+                return
+            time.sleep(0.05)
+
+    import threading
+    watcher = threading.Thread(target=look)
+    watcher.start()
+    runner.run(plan)
+    watcher.join()
+    assert seen["lms.owner"] == runner.owner and seen["lms.sandbox"] == "1" and seen["lms.scope"] == "tests"
