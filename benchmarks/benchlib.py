@@ -210,10 +210,12 @@ def plain_docker_run(client, kwargs: dict) -> dict:
             "remove": (t4 - t3) * 1000, "total": (t4 - t0) * 1000}
 
 
-def remove_bench_containers(client, run_id: str) -> int:
+def _remove_labelled(client, label: str, keep=lambda container: False) -> int:
+    """Force-remove the containers carrying `label` (all states), but those `keep` spares; returns the count."""
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": f"{BENCH_LABEL}={run_id}"},
-                                            ignore_removed=True):
+    for container in client.containers.list(all=True, filters={"label": label}, ignore_removed=True):
+        if keep(container):
+            continue
         try:
             container.remove(force=True)
             removed += 1
@@ -222,20 +224,16 @@ def remove_bench_containers(client, run_id: str) -> int:
     return removed
 
 
+def remove_bench_containers(client, run_id: str) -> int:
+    return _remove_labelled(client, f"{BENCH_LABEL}={run_id}")
+
+
 def remove_owner_prefix(client, prefix: str) -> int:
     """Sandbox containers whose owner label starts with prefix (a worker's owner is '<name>-<hex>')."""
     from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX
 
-    removed = 0
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL_SANDBOX}=1"},
-                                            ignore_removed=True):
-        if container.labels.get(LABEL_OWNER, "").startswith(prefix):
-            try:
-                container.remove(force=True)
-                removed += 1
-            except Exception:  # noqa: BLE001 - already gone
-                pass
-    return removed
+    return _remove_labelled(client, f"{LABEL_SANDBOX}=1",
+                            keep=lambda container: not container.labels.get(LABEL_OWNER, "").startswith(prefix))
 
 
 def foreign_sandboxes(client, prefix: str, scope: str | None = None) -> list[str]:

@@ -24,24 +24,25 @@ class ExerciseCheck:
         return not self.problems
 
 
-def grade_files(runner: SandboxRunner, exercise: ExerciseDefinition, files: dict[str, str], practice=False):
-    spec = exercise.grading_spec()
+def grade_files(runner: SandboxRunner, exercise: ExerciseDefinition, files: dict[str, str], practice=False,
+                spec=None):
+    spec = spec or exercise.grading_spec()
     grader = get_grader(spec.kind)
     plan = grader.plan(spec, files, practice=practice)
     return grader.judge(spec, plan, runner.run(plan))
 
 
 def check_exercise(runner: SandboxRunner, exercise: ExerciseDefinition) -> ExerciseCheck:
-    solution = grade_files(runner, exercise, exercise.solution_files)
-    starter = grade_files(runner, exercise, exercise.starter_files)
+    spec = exercise.grading_spec()
+    solution = grade_files(runner, exercise, exercise.solution_files, spec=spec)
+    starter = grade_files(runner, exercise, exercise.starter_files, spec=spec)
     problems = []
     if solution.score < solution.max_score:
         failing = [c.id for c in solution.checks if not c.passed]
         problems.append(f"reference solution scores {solution.score}/{solution.max_score} "
                         f"({solution.verdict}; failing: {', '.join(failing)})")
-    spec = exercise.grading_spec()
     if get_grader(spec.kind).supports_practice(spec):
-        practice = grade_files(runner, exercise, exercise.solution_files, practice=True)
+        practice = grade_files(runner, exercise, exercise.solution_files, practice=True, spec=spec)
         if practice.verdict != "passed":
             problems.append(f"reference solution fails the public tests ({practice.verdict}): "
                             + ", ".join(t.id for t in practice.public_tests if not t.passed))

@@ -2,13 +2,12 @@
 tests/conftest.py)."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from tests.conftest import CSRF_FIELD
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "lms" / "translations"
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def csrf_token(client, path: str = "/login") -> str:
