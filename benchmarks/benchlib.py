@@ -175,39 +175,72 @@ def load_exercises() -> dict:
 
 # --- the plain-container baseline -------------------------------------------------------------------------
 
-def plain_run_kwargs(limits, run_id: str, command: list[str] | None = None) -> dict:
-    """The sandbox's own hardened settings (sandboxes.container.container_settings), running a trivial
-    command instead of the entry process: what `docker run --rm <hardening> image python3 -c pass` costs.
-    Only the labels differ: ours, so the LMS reaper never takes these for sandboxes of a dead worker."""
+def plain_run_kwargs(limits, run_id: str, command: list[str] | None = None, stdin_open: bool = False) -> dict:
+    """The sandbox's own hardened settings (sandboxes.container.container_settings): what
+    `docker run --rm <hardening> image ...` costs with the sandbox's engine settings. By default the command is a
+    trivial `python3 -c pass` (the floor: a container that does nothing); with `command=[]` and `stdin_open` it is
+    the image's own entry process, fed a job on stdin (`docker run -i`). Only the labels differ: ours, so the LMS
+    reaper never takes these for sandboxes of a dead worker."""
     from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX, container_settings
     from sandboxes.runner import RUNTIME_RUNC
 
     kwargs = container_settings(PYTHON_IMAGE, limits, RUNTIME_RUNC, {})
     kwargs["labels"] = {k: v for k, v in kwargs["labels"].items() if k not in (LABEL_SANDBOX, LABEL_OWNER)}
     kwargs["labels"][BENCH_LABEL] = run_id
-    kwargs["command"] = command or ["python3", "-c", "pass"]
-    kwargs["stdin_open"] = False  # nothing attached: `docker run` without -i
+    if command is None:
+        kwargs["command"] = ["python3", "-c", "pass"]
+    elif command:
+        kwargs["command"] = command
+    kwargs["stdin_open"] = stdin_open  # without it, nothing attached: `docker run` without -i
     return kwargs
 
 
-def plain_docker_run(client, kwargs: dict) -> dict:
-    """create + start + wait + remove, as `docker run --rm` (and the SDK's containers.run(remove=True)) does.
+def plain_docker_run(client, kwargs: dict, stdin: bytes | None = None) -> dict:
+    """create + start + wait + remove, as `docker run --rm` does, through the engine's API with nothing else (no
+    inspect). With `stdin`, as `docker run -i --rm`: attached before start, the bytes sent, read to the end.
     Returns the phase times in ms; raises if the container failed."""
+    from sandboxes.container import create_container
+
+    api = client.api
     t0 = time.monotonic()
-    container = client.containers.create(**kwargs)
+    container_id = create_container(client, kwargs)
+    received = 0
     try:
+        sock = None
+        if stdin is not None:
+            raw = api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            sock = getattr(raw, "_sock", raw)
+            sock.setblocking(True)
         t1 = time.monotonic()
-        container.start()
+        api.start(container_id)
         t2 = time.monotonic()
-        status = container.wait(timeout=60)
+        if sock is not None:
+            sock.sendall(stdin)
+            while chunk := sock.recv(65536):
+                received += len(chunk)
+            raw.close()
+        status = api.wait(container_id, timeout=60)
         t3 = time.monotonic()
     finally:
-        container.remove(force=True)
+        api.remove_container(container_id, force=True)
     t4 = time.monotonic()
     if status.get("StatusCode") != 0:
         raise RuntimeError(f"baseline container exited with {status}")
+    if stdin is not None and not received:
+        raise RuntimeError("baseline container answered nothing")
     return {"create": (t1 - t0) * 1000, "start": (t2 - t1) * 1000, "wait": (t3 - t2) * 1000,
             "remove": (t4 - t3) * 1000, "total": (t4 - t0) * 1000}
+
+
+def graded_job_bytes(exercise) -> bytes:
+    """The job our worker sends to a sandbox for the exercise's reference solution, framed as the entry process
+    reads it: what a `docker run -i` of the sandbox image needs on stdin to do the same grading work."""
+    from graders import get_grader
+    from sandboxes.container import frame_job
+
+    spec = exercise.grading_spec()
+    files = {name: exercise.solution_files[name] for name in spec.files}
+    return frame_job(get_grader(spec.kind).plan(spec, files).job())
 
 
 def _remove_labelled(client, label: str, keep=lambda container: False) -> int:

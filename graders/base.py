@@ -84,7 +84,7 @@ class CheckFeedback:
     weight: float = 1.0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))  # flat: no deep copy (dataclasses.asdict) on every check of every grade
 
 
 @dataclass

@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 
 from flask import current_app, has_app_context
+from sqlalchemy.orm import joinedload
 
 from graders import get_grader
 from graders.base import ExerciseSpec, GradeResult, SpecError, Verdict
@@ -45,7 +46,10 @@ def worker_name() -> str:
 
 def grade(submission_id: int, attempt: int) -> str:
     try:
-        submission = db.session.get(Submission, submission_id)
+        # The worker is the only writer of a running attempt's row: keep what it loaded across its commits
+        # rather than reading the row (and the exercise) again after each one.
+        db.session().expire_on_commit = False
+        submission = db.session.get(Submission, submission_id, options=[joinedload(Submission.exercise)])
         if submission is None:
             return "missing"
         if submission.is_final or submission.attempts != attempt:
@@ -81,7 +85,7 @@ def _run_and_store(submission: Submission) -> str:
     submission.container_started_at = submission.started_at + timedelta(milliseconds=result.timings_ms["acquire"])
     submission.finished_at = finished
     submission.warm = result.warm
-    store_grade(submission, grade_result, result.to_dict()["timings_ms"])
+    store_grade(submission, grade_result, dict(result.timings_ms))
     return grade_result.verdict.value
 
 

@@ -3,6 +3,7 @@ maintenance thread that keeps the pool's owner alive in Redis, reaps containers 
 stuck submissions and publishes pool state for the admin page."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -123,6 +124,9 @@ def run_worker(app: Flask, name: str, pool_size: int, burst: bool = False) -> No
         if pool_size and not runner.wait_warm(timeout=30):
             log.warning("warm pool not full after 30 s; taking jobs anyway (cold path): %s", runner.stats())
         maintenance.start()
+        # Everything loaded so far (the app, its libraries) lives as long as the process: keep it out of the
+        # cyclic collector's scans, which otherwise walk it again on every full collection between jobs.
+        gc.freeze()
         worker = SimpleWorker([grading_queue(connection)], connection=connection, serializer=JSONSerializer,
                               name=f"{name}-{uuid.uuid4().hex[:6]}")
         worker.work(burst=burst, with_scheduler=False, logging_level="INFO")

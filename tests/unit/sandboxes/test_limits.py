@@ -31,6 +31,7 @@ def test_out_of_range_or_unknown_limits_are_refused(requested, words):
 def test_container_settings_are_hardened_whatever_the_limits():
     settings = container_settings("img", validate_limits({"memory_mb": 256, "pids": 64}), "runc", {"x": "y"})
     assert settings["network_mode"] == "none"
+    assert settings["network_disabled"] is True
     assert settings["cap_drop"] == ["ALL"]
     assert settings["security_opt"] == ["no-new-privileges"]
     assert settings["read_only"] is True

@@ -12,7 +12,6 @@ after each step, and it caps what it reads from the learner's pipes.
 Frames on stdout: ``LMS1 <length>\\n<json>``. The first says ``{"ready": true}`` once the imports are done.
 Job on stdin: ``<length>\\n<json>`` with ``files`` (path -> text) and ``steps``.
 """
-import base64
 import ctypes
 import errno
 import io
@@ -24,10 +23,10 @@ import signal
 import stat
 import sys
 import time
-import traceback
 
-# pytest is imported only by the step that runs it (practice runs of the public tests): importing it in every
-# container would cost ~90 ms of CPU per submission, most of a graded run's own cost.
+# Every container starts this process, so what it imports costs CPU per submission: pytest is imported only by the
+# step that runs it (practice runs: ~90 ms), runpy once per job that runs programs (before forking, so each case's
+# child has it), base64 and traceback only when a file is collected or a step fails.
 
 WORK_DIR = "/work/sub"
 MAX_JOB_BYTES = 8 * 1024 * 1024
@@ -224,7 +223,8 @@ def action_calls(args):
 
 
 def action_program(args):
-    import runpy
+    import runpy  # already loaded by main() before the fork
+
     sys.argv = [args["path"]]
     os.chdir(WORK_DIR)
     runpy.run_path(os.path.join(WORK_DIR, args["path"]), run_name="__main__")
@@ -265,6 +265,8 @@ def child_main(step, limits, fds):
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:  # noqa: BLE001 - report the learner's traceback on stderr
         try:
+            import traceback
+
             traceback.print_exc()
         except BaseException:  # noqa: BLE001
             pass
@@ -470,6 +472,8 @@ def collect_one(path, cap):
             size += len(chunk)
         if size > cap:
             return {"error": f"too large (limit {cap} bytes)"}
+        import base64
+
         return {"data": base64.b64encode(b"".join(chunks)).decode("ascii")}
     except OSError as exc:
         return {"error": f"unreadable ({errno.errorcode.get(exc.errno, exc.errno)})"}
@@ -498,6 +502,8 @@ def main():
         write_frame({"error": f"bad job: {exc}"})
         return 2
     limits = job.get("limits", {})
+    if any(step.get("action") == "program" for step in job.get("steps", [])):
+        import pkgutil, runpy  # noqa: F401,E401 - loaded once here (run_path uses pkgutil), not in every child
     results = [run_step(step, limits) for step in job.get("steps", [])]
     frame = {"steps": results}
     if job.get("collect"):
