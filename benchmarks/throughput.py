@@ -12,7 +12,9 @@
       workers with warm pools of 2, no web server). N submissions (default 60) of the reference solutions are
       created at once with the app's own service (lms.submissions.services.create_submission, pacing included:
       each learner account sends at most 3, one per exercise), then we wait until every row is stored.
-      Rate = submissions / (first created_at -> last stored_at).
+      Rates are sustained rates, counted between the ramp-up and the drain of each round: without its first and
+      last workers x pool_size completions (ours: served by containers made before the round / overlapping the
+      refills for the next one), and without the first and last K of the host's K loops (filling / emptying).
 
 Target: ours / host >= 0.9 ("within 10 %"), host = the best of the K values of (a).
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import threading
 import time
@@ -35,8 +38,20 @@ from benchlib import (STATS_HEADERS, CpuMeter, Deadline, Stack, foreign_containe
                       verdict, wait_quiet, write_json)
 
 TARGET_RATIO = 0.9
-PER_LEARNER = 3
-HOST_LABELS = {"job": ("a", "docker run -i --rm, same job"), "floor": ("f", "docker run --rm, python3 -c pass")}  # LMS_MAX_PENDING_PER_USER: one learner may have 3 submissions queued or running
+PER_LEARNER = 3  # LMS_MAX_PENDING_PER_USER: one learner may have 3 submissions queued or running
+HOST_LABELS = {"job": ("a", "docker run -i --rm, same job"), "floor": ("f", "docker run --rm, python3 -c pass")}
+
+
+def steady_span(times: list[float], edge: int) -> tuple[int, float]:
+    """(completions, seconds) between the ramp-up and the drain: after the first `edge` completions and up to the
+    last `edge`-th. At the start, ours serves its first submissions from containers made before the round (the
+    warm pools) and the host's K loops fill up; at the end, ours already refills its pools for what comes next
+    and the host's loops run out of work one by one. Neither edge is the sustained rate."""
+    edge = max(edge, 1)
+    if len(times) < 2 * edge + 2:
+        return 0, 0.0
+    first, last = edge - 1, len(times) - 1 - edge
+    return last - first, times[last] - times[first]
 
 
 def host_rate(run_one, parallel: int, total: int, seconds: float, stop: threading.Event) -> dict:
@@ -70,9 +85,11 @@ def host_rate(run_one, parallel: int, total: int, seconds: float, stop: threadin
     for thread in threads:
         while thread.is_alive():
             thread.join(timeout=0.2)
-    elapsed = (max(done) if done else time.monotonic()) - t0
-    return {"parallel": parallel, "containers": len(done), "errors": errors, "elapsed_s": round(elapsed, 2),
-            "rate_per_s": round(len(done) / elapsed, 2) if elapsed > 0 else 0.0,
+    done.sort()
+    steady = steady_span(done, parallel)
+    return {"parallel": parallel, "containers": steady[0], "errors": errors, "elapsed_s": round(steady[1], 2),
+            "rate_per_s": round(steady[0] / steady[1], 2) if steady[1] > 0 else 0.0,
+            "all_containers": len(done),
             "container_ms": summarize(durations), "durations_ms": [round(d, 1) for d in durations]}
 
 
@@ -118,7 +135,10 @@ def main(argv=None) -> int:
     parser.add_argument("--host-total", type=int, default=40, help="plain containers per K (default 40)")
     parser.add_argument("--host-seconds", type=float, default=20, help="at most this long per K (default 20)")
     parser.add_argument("--parallel", default="2,4", help="K values for the host baseline (default 2,4)")
-    parser.add_argument("--submissions", type=int, default=60, help="submissions for our pipeline (default 60)")
+    parser.add_argument("--submissions", type=int, default=60,
+                        help="submissions for our pipeline, per round (default 60)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of ours, each between two rounds of the host (default 2)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pool-size", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=13)
@@ -134,8 +154,8 @@ def main(argv=None) -> int:
     parallel = [int(k) for k in args.parallel.split(",") if k.strip()]
     if not parallel or not all(1 <= k <= 16 for k in parallel):
         parser.error("--parallel takes K values between 1 and 16")
-    if not (1 <= args.host_total <= 1000 and 1 <= args.submissions <= 1000):
-        parser.error("--host-total and --submissions must be 1..1000")
+    if not (1 <= args.host_total <= 1000 and 1 <= args.submissions <= 1000 and 1 <= args.rounds <= 10):
+        parser.error("--host-total and --submissions must be 1..1000, --rounds 1..10")
 
     sigterm_as_interrupt()
     import docker
@@ -153,12 +173,13 @@ def main(argv=None) -> int:
                 or attributes.get("lms.owner", "").startswith(stack.worker_prefix))
 
     results: dict = {"benchmark": "throughput", "machine": machine_info(), "load_average_start": load_average(),
-                     "params": {k: v for k, v in vars(args).items() if k != "json"}, "host": [], "noise": {}}
+                     "params": {k: v for k, v in vars(args).items() if k != "json"}, "host": [], "ours_rounds": [], "noise": {}}
     rows: list[dict] = []
     status = 0
     t_start = time.monotonic()
     print(f"throughput: host K={parallel} x {args.host_total} plain containers (<= {args.host_seconds:.0f} s "
-          f"each); ours {args.submissions} submissions, {args.workers} workers (pool {args.pool_size})")
+          f"each), {args.rounds + 1} rounds; ours {args.submissions} submissions x {args.rounds} rounds, "
+          f"{args.workers} workers (pool {args.pool_size})")
     try:
         limits = library["moyenne"].grading_spec().limits
         floor_kwargs = plain_run_kwargs(limits, run_id)
@@ -185,27 +206,31 @@ def main(argv=None) -> int:
                     print(f"  ({HOST_LABELS[kind][0]}) host {when}, {kind}, K={k}: {measure['containers']} "
                           f"containers in {measure['elapsed_s']} s")
 
-        # The host is measured before and after ours, and the two are pooled: a machine whose engine slows down
-        # (or speeds up) during the run then weighs on both sides alike.
-        measure_host("before")
+        # Host and ours alternate (host, ours, host, ours, ..., host) and each side's rounds are pooled: a machine
+        # whose engine slows down or speeds up during the run then weighs on both sides alike.
+        measure_host("round 1")
         stack.start(deadline)
         print(f"  stack up in {stack.tmp}: {stack.timings['setup_s']:.1f} s setup, pools warm after "
               f"{stack.timings['warm_s']:.1f} s")
-        if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
-            print("  note: the machine is busy with other work; measuring anyway")
-        # Accounts first, outside the measured window: hashing their passwords is not grading work.
-        learners = stack.create_learners(math.ceil(args.submissions / PER_LEARNER))
-        since = time.time()
-        meter = CpuMeter(stack.cpu_groups())
-        meter.start()
-        ids, enqueue_s = enqueue_all(stack, library, args.submissions, learners)
-        results["enqueue_s"] = round(enqueue_s, 3)
-        rows = wait_all_final(stack, ids, deadline, args.grading_timeout)
-        results["cpu_ours"] = meter.stop()
-        results["noise"]["ours"] = foreign_container_events(client, since, ours)
+        # Accounts first, outside the measured windows: hashing their passwords is not grading work.
+        per_round = math.ceil(args.submissions / PER_LEARNER)
+        learners = stack.create_learners(per_round * args.rounds)
+        for round_no in range(1, args.rounds + 1):
+            stack.wait_pools_warm(deadline)
+            if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
+                print("  note: the machine is busy with other work; measuring anyway")
+            since = time.time()
+            meter = CpuMeter(stack.cpu_groups())
+            meter.start()
+            ids, enqueue_s = enqueue_all(stack, library, args.submissions,
+                                         learners[(round_no - 1) * per_round:round_no * per_round])
+            batch_rows = wait_all_final(stack, ids, deadline, args.grading_timeout)
+            results["ours_rounds"].append({"ids": ids, "enqueue_s": round(enqueue_s, 3), "cpu": meter.stop()})
+            results["noise"][f"ours_round_{round_no}"] = foreign_container_events(client, since, ours)
+            rows.extend(batch_rows)
+            print(f"  (b) ours, round {round_no}: {len(batch_rows)} submissions graded")
+            measure_host(f"round {round_no + 1}")
         results["pool_states"] = stack.pool_states()
-        print(f"  (b) ours: {len(rows)} submissions graded")
-        measure_host("after")
     except KeyboardInterrupt:
         print("\ninterrupted: stopping what was started", file=sys.stderr)
         results["interrupted"] = True
@@ -235,6 +260,22 @@ def main(argv=None) -> int:
     return report(results, rows, args, status)
 
 
+def pool_cpu(windows: list[dict]) -> dict:
+    """CpuMeter windows added up, in CpuMeter.stop()'s shape."""
+    wall = sum(w["wall_s"] for w in windows)
+    cpus = windows[0]["cpus"] or 1
+    spent: dict[str, float] = {}
+    for window in windows:
+        for key, value in window["by_category_s"].items():
+            spent[key] = spent.get(key, 0.0) + value
+    busy = sum(w["host_busy_s"] for w in windows)
+    return {"wall_s": round(wall, 2), "cpus": cpus, "host_busy_s": round(busy, 2),
+            "host_busy_pct": round(100 * busy / (wall * cpus), 1) if wall else None,
+            "by_category_s": {k: round(v, 2) for k, v in spent.items()},
+            "by_category_pct_of_capacity": {k: round(100 * v / (wall * cpus), 1) if wall else None
+                                            for k, v in spent.items()}}
+
+
 def pool_host_measures(measures: list[dict]) -> list[dict]:
     """One line per (kind, K): the measures before and after ours, pooled (containers / seconds, CPU / containers)."""
     pooled = []
@@ -244,15 +285,17 @@ def pool_host_measures(measures: list[dict]) -> list[dict]:
             containers = sum(m["containers"] for m in group)
             elapsed = sum(m["elapsed_s"] for m in group)
             busy = sum(m["cpu"]["host_busy_s"] for m in group)
+            made = sum(m["all_containers"] for m in group)
             wall = sum(m["cpu"]["wall_s"] for m in group)
             pooled.append({
                 "kind": kind, "parallel": k, "containers": containers, "elapsed_s": round(elapsed, 2),
                 "rate_per_s": round(containers / elapsed, 2) if elapsed > 0 else 0.0,
-                "rates_before_after": ", ".join(f"{m['rate_per_s']:.1f}" for m in group),
+                "round_rates": ", ".join(f"{m['rate_per_s']:.1f}" for m in group),
                 "errors": sum(len(m["errors"]) for m in group),
                 "container_ms": summarize([d for m in group for d in m["durations_ms"]]),
-                "cpu_s_per_item": round(busy / containers, 3) if containers else None,
+                "cpu_s_per_item": round(busy / made, 3) if made else None,
                 "host_busy_pct": round(100 * busy / (wall * (group[0]["cpu"]["cpus"] or 1)), 1) if wall else None,
+                "cpu": pool_cpu([m["cpu"] for m in group]),
             })
     return pooled
 
@@ -265,23 +308,38 @@ def report(results: dict, rows: list[dict], args, status: int) -> int:
         letter, label = HOST_LABELS[measure["kind"]]
         table.append([f"({letter}) host: {label}, K={measure['parallel']}", measure["containers"],
                       measure["elapsed_s"], measure["rate_per_s"], measure["container_ms"]["p50"],
-                      measure["errors"], measure["rates_before_after"]])
+                      measure["errors"], measure["round_rates"]])
     final = [row for row in rows if row["status"] in ("completed", "error")]
     ours_rate = None
     if final:
-        created = [parse_db_time(row["created_at"]) for row in rows]
-        stored = [parse_db_time(row["stored_at"]) for row in final if row["stored_at"]]
-        span_s = ms_between(min(created), max(stored)) / 1000 if stored else None
-        ours_rate = round(len(final) / span_s, 2) if span_s else None
+        by_id = {row["id"]: row for row in final}
+        head = args.workers * args.pool_size
+        counted, seconds, round_rates, overall_rates = 0, 0.0, [], []
+        for batch in results["ours_rounds"]:
+            batch_rows = [by_id[i] for i in batch["ids"] if i in by_id]
+            created = min(parse_db_time(by_id[i]["created_at"]) for i in batch["ids"] if i in by_id)
+            stored = sorted(ms_between(created, parse_db_time(r["stored_at"])) / 1000
+                            for r in batch_rows if r["stored_at"])
+            if stored:
+                overall_rates.append(len(stored) / stored[-1])
+            count, span = steady_span(stored, head)
+            if span > 0:
+                counted, seconds = counted + count, seconds + span
+                round_rates.append(count / span)
+        ours_rate = round(counted / seconds, 2) if seconds else None
         per_submission = [ms_between(parse_db_time(r["started_at"]), parse_db_time(r["stored_at"]))
                           for r in final if r["started_at"]]
-        table.append([f"(b) ours: {args.workers} workers, pool {args.pool_size}", len(final),
-                      round(span_s, 2) if span_s else None, ours_rate, summarize(per_submission)["p50"],
-                      sum(1 for r in final if r["status"] == "error"), ""])
-        results["ours"] = {"graded": len(final), "span_s": span_s, "rate_per_s": ours_rate,
-                           "enqueue_s": results.get("enqueue_s")}
-    print_table(["", "done", "seconds", "per second", "p50 ms each", "errors", "/s before, after"], table,
-                title="Sustained rate (ours: first created_at -> last stored_at; 'each' = started -> stored)")
+        errors = sum(1 for r in final if r["status"] == "error")
+        table.append([f"(b) ours: {args.workers} workers, pool {args.pool_size}", counted, round(seconds, 2),
+                      ours_rate, summarize(per_submission)["p50"], errors,
+                      ", ".join(f"{rate:.1f}" for rate in round_rates)])
+        results["ours"] = {"graded": len(final), "rate_per_s": ours_rate, "steady_counted": counted,
+                           "steady_s": round(seconds, 2), "round_rates_per_s": [round(r, 2) for r in round_rates],
+                           "overall_round_rates_per_s": [round(r, 2) for r in overall_rates],
+                           "enqueue_s": [batch["enqueue_s"] for batch in results["ours_rounds"]]}
+    print_table(["", "counted", "seconds", "per second", "p50 ms each", "errors", "/s by round"], table,
+                title="Sustained rates, rounds pooled (counted between ramp-up and drain: without the first and last "
+                      "K completions of the host, workers x pool size of ours; 'each' = started -> stored)")
 
     if final:
         phases = [("queued -> started (queue wait)", "queued_at", "started_at"),
@@ -299,25 +357,24 @@ def report(results: dict, rows: list[dict], args, status: int) -> int:
         verdicts = Counter(r["verdict"] for r in final)
         results["ours"].update({"warm": warm.get(1, 0), "cold": warm.get(0, 0), "verdicts": dict(verdicts)})
         print(f"warm containers: {warm.get(1, 0)}/{len(final)}; verdicts {dict(verdicts)}; "
-              f"enqueue of {len(rows)} took {results.get('enqueue_s')} s; per worker: "
+              f"enqueue took {results['ours']['enqueue_s']} s by round; per worker: "
               f"{dict(Counter(r['worker_name'] for r in final))}")
         for r in [r for r in final if r["verdict"] != "passed"][:10]:
             print(f"  NOT PASSED id={r['id']} {r['exercise_slug']}: {r['verdict']} {r['error_reason'] or ''}")
     cost_rows = []
-    for measure in results["host"]:
-        letter, _ = HOST_LABELS[measure["kind"]]
-        print_cpu(measure["cpu"], f"CPU during ({letter}) {measure['kind']} K={measure['parallel']}, {measure['when']}")
     for measure in pooled:
         letter, _ = HOST_LABELS[measure["kind"]]
+        print_cpu(measure["cpu"], f"CPU during ({letter}) {measure['kind']} K={measure['parallel']}, rounds pooled")
         if measure["cpu_s_per_item"] is not None:
             cost_rows.append([f"({letter}) host, {measure['kind']}, K={measure['parallel']}: per container",
                               f"{measure['cpu_s_per_item']:.3f}", measure["host_busy_pct"]])
-    if results.get("cpu_ours"):
-        print_cpu(results["cpu_ours"], "CPU during (b) ours")
-        if final:
-            results["ours"]["cpu_s_per_item"] = round(results["cpu_ours"]["host_busy_s"] / len(final), 3)
-            cost_rows.append(["(b) ours: per graded submission", f"{results['ours']['cpu_s_per_item']:.3f}",
-                              results["cpu_ours"]["host_busy_pct"]])
+    if results["ours_rounds"] and final:
+        busy = sum(batch["cpu"]["host_busy_s"] for batch in results["ours_rounds"])
+        wall = sum(batch["cpu"]["wall_s"] for batch in results["ours_rounds"])
+        print_cpu(pool_cpu([batch["cpu"] for batch in results["ours_rounds"]]), "CPU during (b) ours, rounds pooled")
+        results["ours"]["cpu_s_per_item"] = round(busy / len(final), 3)
+        cost_rows.append(["(b) ours: per graded submission", f"{results['ours']['cpu_s_per_item']:.3f}",
+                          round(100 * busy / (wall * (os.cpu_count() or 1)), 1) if wall else None])
     if cost_rows:
         print_table(["", "host CPU s each", "host busy %"], cost_rows,
                     title="What one item costs the host (all CPU of the machine in the window / items done)")
@@ -352,7 +409,7 @@ def report(results: dict, rows: list[dict], args, status: int) -> int:
             print(f"{verdict(ratio >= TARGET_RATIO)}  ours / host (same job, best, "
                   f"K={checks['ratio_job']['host_best_k']}) = {ratio:.2f} (target >= {TARGET_RATIO}{gap})")
         not_passed = [r for r in final if r["verdict"] != "passed"]
-        checks["all_passed"] = {"pass": not not_passed and len(final) == args.submissions}
+        checks["all_passed"] = {"pass": not not_passed and len(final) == args.submissions * args.rounds}
         print(f"{verdict(checks['all_passed']['pass'])}  every submission of a reference solution graded 'passed'")
     results["checks"] = checks
     write_json(args.json, results)
