@@ -31,9 +31,9 @@ BENCHMARKS = {
             ["--learners", "5", "--submissions", "4", "--quiet-wait", "5", "--max-seconds", "90"]),
     "throughput": ("throughput.py",
                    ["--host-total", "40", "--host-seconds", "20", "--submissions", "60", "--quiet-wait", "10",
-                    "--max-seconds", "180"],
+                    "--max-seconds", "300"],
                    ["--host-total", "16", "--host-seconds", "10", "--submissions", "20", "--quiet-wait", "5",
-                    "--max-seconds", "100"]),
+                    "--max-seconds", "160"]),
 }
 
 current: subprocess.Popen | None = None
