@@ -2,8 +2,9 @@
 # Builds the grading sandbox images, offline: no container registry is needed.
 #   bash sandboxes/images/build.sh          base image (if absent) + every runtime image
 #   bash sandboxes/images/build.sh base     only the base image
-# The base image (LMS_BASE_TAG, default lms/base:bookworm) is bootstrapped with debootstrap
-# from the Debian mirror apt uses here (or LMS_DEBIAN_MIRROR) and imported into Docker.
+# The base image (LMS_BASE_TAG, default lms/base:bookworm-<recipe hash>, also tagged lms/base:bookworm) is
+# bootstrapped with debootstrap from the Debian mirror apt uses here (or LMS_DEBIAN_MIRROR) and imported into
+# Docker; a change of its package list gives a new tag, so machines holding an older base rebuild it.
 # LMS_BASE_IMAGE=<image> uses that image as the base instead (pulled if absent).
 # Each sandboxes/images/<runtime>/ with a Dockerfile becomes lms/sandbox-<runtime>:<hash>,
 # the hash covering the folder's files and the base image id, tagged :latest too.
@@ -13,8 +14,13 @@ source "$(dirname "$0")/../../scripts/lib.sh"
 require_root "$@"
 
 IMAGES_DIR="$LMS_ROOT/sandboxes/images"
-BASE_TAG="${LMS_BASE_TAG:-lms/base:bookworm}"
 SUITE="${LMS_DEBIAN_SUITE:-bookworm}"
+# libnss-myhostname: sandboxes run with networking disabled, so Docker writes no /etc/hosts (its init layer
+# leaves an empty one); glibc's myhostname module still resolves localhost and the container's own hostname.
+BASE_PACKAGES="python3,python3-pytest,libnss-myhostname"
+BASE_RECIPE="$(printf '%s %s v2' "$SUITE" "$BASE_PACKAGES" | sha256sum | cut -c1-8)"
+BASE_REPO="lms/base"
+BASE_TAG="${LMS_BASE_TAG:-$BASE_REPO:$SUITE-$BASE_RECIPE}"
 # docker.io 20.10 has no buildx: stay on the classic builder, which takes FROM images from
 # the local store and never asks a registry. An explicit DOCKER_BUILDKIT is respected.
 export DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}"
@@ -35,7 +41,7 @@ cleanup_rootfs() {
 }
 trap cleanup_rootfs EXIT
 
-# build_base_image TAG: debootstrap a minimal bookworm with python3 + pytest, import it as TAG.
+# build_base_image TAG: debootstrap a minimal bookworm with BASE_PACKAGES, import it as TAG.
 build_base_image() {
     local tag="$1" t0 mirror
     t0="$(now_ms)"
@@ -46,8 +52,8 @@ build_base_image() {
     ROOTFS="$(mktemp -d "$LMS_VAR/tmp/rootfs.XXXXXX")"
     local dlog="$LMS_LOG_DIR/debootstrap.log"
     ensure_var_dirs
-    log "base image $tag: debootstrap $SUITE (minbase + python3, python3-pytest) from $mirror"
-    if ! debootstrap --variant=minbase --include=python3,python3-pytest \
+    log "base image $tag: debootstrap $SUITE (minbase + $BASE_PACKAGES) from $mirror"
+    if ! debootstrap --variant=minbase --include="$BASE_PACKAGES" \
         "$SUITE" "$ROOTFS" "$mirror" >"$dlog" 2>&1; then
         tail -n 20 "$dlog" >&2 || true
         die "debootstrap failed (full log: $dlog)"
@@ -76,6 +82,13 @@ ensure_base_image() {
         fi
     elif ! image_exists "$BASE_TAG"; then
         build_base_image "$BASE_TAG"
+    fi
+    if [ -z "${LMS_BASE_IMAGE:-}${LMS_BASE_TAG:-}" ]; then
+        docker tag "$BASE_TAG" "$BASE_REPO:$SUITE"  # for a hand-run `docker build` of a runtime image
+        local old
+        while read -r old; do  # bases of older recipes
+            [ "$old" = "$BASE_TAG" ] || docker rmi "$old" >/dev/null 2>&1 || true
+        done < <(docker image ls --format '{{.Repository}}:{{.Tag}}' "$BASE_REPO" | grep -E ":$SUITE-[0-9a-f]{8}$" || true)
     fi
     log "base image: $BASE_TAG ($(image_id "$BASE_TAG" | cut -d: -f2 | cut -c1-12))"
 }
