@@ -98,6 +98,12 @@ def write_json(path: str | None, data: dict) -> None:
     print(f"\nJSON results written to {path}")
 
 
+def results_header(benchmark: str, args, **fields) -> dict:
+    """The start of every benchmark's JSON results: what ran, on what, with which parameters."""
+    return {"benchmark": benchmark, "machine": machine_info(), "load_average_start": load_average(),
+            "params": {k: v for k, v in vars(args).items() if k != "json"}, **fields}
+
+
 def machine_info() -> dict:
     info = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "image": PYTHON_IMAGE,
             "at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -199,7 +205,7 @@ def plain_docker_run(client, kwargs: dict, stdin: bytes | None = None) -> dict:
     """create + start + wait + remove, as `docker run --rm` does, through the engine's API with nothing else (no
     inspect). With `stdin`, as `docker run -i --rm`: attached before start, the bytes sent, read to the end.
     Returns the phase times in ms; raises if the container failed."""
-    from sandboxes.container import create_container
+    from sandboxes.container import attach_stdio, create_container
 
     api = client.api
     t0 = time.monotonic()
@@ -208,9 +214,7 @@ def plain_docker_run(client, kwargs: dict, stdin: bytes | None = None) -> dict:
     try:
         sock = None
         if stdin is not None:
-            raw = api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-            sock = getattr(raw, "_sock", raw)
-            sock.setblocking(True)
+            raw, sock = attach_stdio(client, container_id)
         t1 = time.monotonic()
         api.start(container_id)
         t2 = time.monotonic()

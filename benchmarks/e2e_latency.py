@@ -21,9 +21,9 @@ import threading
 import time
 from collections import Counter
 
-from benchlib import (STATS_HEADERS, CpuMeter, Deadline, Stack, foreign_container_events, load_average,
-                      load_exercises, machine_info, ms_between, parse_db_time, print_cpu, print_table,
-                      sigterm_as_interrupt, stats_row, summarize, utc_naive, verdict, wait_quiet, write_json)
+from benchlib import (STATS_HEADERS, CpuMeter, Deadline, Stack, foreign_container_events, load_exercises, ms_between,
+                      parse_db_time, print_cpu, print_table, results_header, sigterm_as_interrupt, stats_row,
+                      summarize, utc_naive, verdict, wait_quiet, write_json)
 
 TARGET_P50_MS = 300.0
 TARGET_P95_MS = 1000.0
@@ -162,8 +162,7 @@ def main(argv=None) -> int:
                  for ex in library.values()]
     stack = Stack("e2e", redis_db=args.redis_db, workers=args.workers, pool_size=args.pool_size,
                   web_workers=args.web_workers, allow_reap=args.allow_reap, keep_tmp=args.keep_tmp)
-    results: dict = {"benchmark": "e2e_latency", "machine": machine_info(), "load_average_start": load_average(),
-                     "params": {k: v for k, v in vars(args).items() if k != "json"}}
+    results = results_header("e2e_latency", args)
     stop = threading.Event()
     learners: list[Learner] = []
     rows: list[dict] = []

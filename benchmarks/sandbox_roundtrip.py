@@ -19,10 +19,10 @@ import sys
 import time
 import uuid
 
-from benchlib import (PYTHON_IMAGE, STATS_HEADERS, Deadline, foreign_container_events, load_average,
-                      load_exercises, machine_info, plain_docker_run, plain_run_kwargs, print_table, quiet_logging,
-                      remove_bench_containers, runner_kwargs, sigterm_as_interrupt, stats_row, summarize, verdict,
-                      wait_quiet, write_json)
+from benchlib import (PYTHON_IMAGE, STATS_HEADERS, Deadline, foreign_container_events, load_exercises,
+                      plain_docker_run, plain_run_kwargs, print_table, quiet_logging, remove_bench_containers,
+                      results_header, runner_kwargs, sigterm_as_interrupt, stats_row, summarize, verdict, wait_quiet,
+                      write_json)
 from sandboxes.container import SandboxError  # noqa: E402  (benchlib puts the repository on sys.path)
 
 TARGET_WARM_P50_MS = 150.0
@@ -114,9 +114,8 @@ def main(argv=None) -> int:
 
     client = docker.from_env(timeout=60)
     runners = []
-    results: dict = {"benchmark": "sandbox_roundtrip", "machine": machine_info(), "exercise": exercise.slug,
-                     "runs": args.runs, "pace_s": args.pace, "pool_size": args.pool_size,
-                     "load_average_start": load_average(), "series": {}, "noise": {}}
+    results = results_header("sandbox_roundtrip", args, exercise=exercise.slug, runs=args.runs, pace_s=args.pace,
+                             pool_size=args.pool_size, series={}, noise={})
 
     def series(key: str, fn) -> None:
         if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):

@@ -32,10 +32,9 @@ import uuid
 from collections import Counter
 
 from benchlib import (STATS_HEADERS, CpuMeter, Deadline, Stack, foreign_container_events, graded_job_bytes,
-                      load_average, load_exercises, machine_info, ms_between, parse_db_time, plain_docker_run,
-                      plain_run_kwargs,
-                      print_cpu, print_table, remove_bench_containers, sigterm_as_interrupt, stats_row, summarize,
-                      verdict, wait_quiet, write_json)
+                      load_exercises, ms_between, parse_db_time, plain_docker_run, plain_run_kwargs, print_cpu,
+                      print_table, remove_bench_containers, results_header, sigterm_as_interrupt, stats_row,
+                      summarize, verdict, wait_quiet, write_json)
 
 TARGET_RATIO = 0.9
 PER_LEARNER = 3  # LMS_MAX_PENDING_PER_USER: one learner may have 3 submissions queued or running
@@ -172,8 +171,7 @@ def main(argv=None) -> int:
         return (attributes.get("lms.bench") == run_id
                 or attributes.get("lms.owner", "").startswith(stack.worker_prefix))
 
-    results: dict = {"benchmark": "throughput", "machine": machine_info(), "load_average_start": load_average(),
-                     "params": {k: v for k, v in vars(args).items() if k != "json"}, "host": [], "ours_rounds": [], "noise": {}}
+    results = results_header("throughput", args, host=[], ours_rounds=[], noise={})
     rows: list[dict] = []
     status = 0
     t_start = time.monotonic()

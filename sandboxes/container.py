@@ -15,6 +15,7 @@ import time
 import uuid
 
 import docker
+from docker.models.containers import _create_container_args  # the SDK's own kwargs -> create-call mapping
 from docker.types import LogConfig, Ulimit
 
 from sandboxes.limits import Limits
@@ -61,8 +62,8 @@ def container_settings(image: str, limits: Limits, runtime: str, labels: dict[st
         "user": SANDBOX_UID,
         "working_dir": "/work",
         # No network at all: an empty namespace with loopback only. NetworkDisabled on top of mode "none" also
-        # spares libnetwork's prestart hook (a re-exec of the whole dockerd binary per container): it halves the
-        # engine's CPU per container (~190 -> ~105 ms here, benchmarks/throughput.py).
+        # spares libnetwork's prestart hook (a re-exec of the whole dockerd binary per container): the host's CPU
+        # per container drops from ~190 to ~110 ms here (the floor line of benchmarks/throughput.py).
         "network_mode": "none",
         "network_disabled": True,
         "cap_drop": ["ALL"],
@@ -106,10 +107,17 @@ def create_container(client: docker.DockerClient, settings: dict) -> str:
     The SDK's containers.create() inspects every container it creates to hand back a model object: one more
     engine call per submission that we never read, so we go through the low-level API with the SDK's own mapping
     of those kwargs."""
-    from docker.models.containers import _create_container_args
-
     create_kwargs = _create_container_args({**settings, "version": client.api._version})
     return client.api.create_container(**create_kwargs)["Id"]
+
+
+def attach_stdio(client: docker.DockerClient, container_id: str):
+    """Attach stdin, stdout and stderr of a created container, before it starts so nothing it writes is lost.
+    Returns (the SDK's socket object, to close; the plain blocking socket to read and write)."""
+    raw = client.api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+    sock = getattr(raw, "_sock", raw)
+    sock.setblocking(True)
+    return raw, sock
 
 
 class AttachStream:
@@ -206,9 +214,7 @@ class SandboxContainer:
         except docker.errors.DockerException as exc:
             raise SandboxError(f"could not create a sandbox container: {exc}") from exc
         try:
-            raw = client.api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-            sock = getattr(raw, "_sock", raw)
-            sock.setblocking(True)
+            raw, sock = attach_stdio(client, container_id)
             client.api.start(container_id)
             sandbox = cls(client, container_id, raw, AttachStream(sock, stdout_cap), runtime)
             sandbox._wait_ready(ready_timeout)
