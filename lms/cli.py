@@ -1,4 +1,4 @@
-"""`flask lms ...`: content import and check, demo accounts, users, the grading worker, recovery."""
+"""`flask lms ...`: content import, sources and check, demo accounts, users, the grading worker, recovery."""
 from __future__ import annotations
 
 import logging
@@ -11,22 +11,62 @@ from flask.cli import AppGroup
 from lms.auth.services import AccountError, create_demo_accounts, create_user
 from lms.catalog.checking import check_library
 from lms.catalog.content import ContentError
-from lms.catalog.importer import import_library
+from lms.catalog.importer import import_library, source_summaries
+from lms.catalog.models import SourceKind
+from lms.catalog.sources import current_operator
 
 lms_cli = AppGroup("lms", help="LMS administration commands.")
 
 
 @lms_cli.command("import-content")
 @click.argument("folder", required=False)
-def import_content(folder):
-    """Import (upsert) the content library, archiving exercises that disappeared."""
+@click.option("--source", "source_name", metavar="NAME",
+              help="The source's stable name (default: source.yaml's name, else the git remote, else the path).")
+@click.option("--move-from", multiple=True, metavar="SOURCE",
+              help="Take over the exercises (same uuid) that this other source owns. Repeatable.")
+def import_content(folder, source_name, move_from):
+    """Import (upsert) a content library as one source, archiving the exercises that disappeared from it."""
     folder = folder or current_app.config["LMS_CONTENT_DIR"]
     try:
-        report = import_library(folder)
+        report = import_library(folder, source_name=source_name, move_from=move_from,
+                                imported_by=current_operator())
     except ContentError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"content: {len(report.created)} created, {len(report.updated)} updated, "
-               f"{len(report.unchanged)} unchanged, {len(report.archived)} archived")
+    source = report.source
+    commit = f" at {source.git_commit[:12]}" if source.git_commit else ""
+    click.echo(f"source {source.name} ({'new, ' if report.new_source else ''}name from {source.named_by}): "
+               f"{'git checkout' if source.kind == SourceKind.GIT else 'folder'} {source.location}{commit}")
+    left = f", {len(report.left)} left to other sources" if report.left else ""
+    click.echo(f"{source.name}: {len(report.created)} created, {len(report.updated)} updated, "
+               f"{len(report.unchanged)} unchanged, {len(report.moved)} moved in, {len(report.archived)} archived"
+               f"{left}")
+    for label, previous in report.moved:
+        click.echo(f"  moved {label} from {previous}")
+    for label, owner in report.left:
+        click.echo(f"  left {label} to {owner} (moved there)")
+    for label in report.archived:
+        click.echo(f"  archived {label}")
+    for kind, labels in (("modules", report.archived_modules), ("tracks", report.archived_tracks)):
+        if labels:
+            click.echo(f"{kind} no source provides any more, archived: {', '.join(labels)}")
+
+
+@lms_cli.command("sources")
+def sources():
+    """List the content sources: kind, location, commit, last import, active and archived exercises."""
+    summaries = source_summaries()
+    if not summaries:
+        click.echo("no content source yet: flask lms import-content FOLDER")
+        return
+    table = [("NAME", "KIND", "LOCATION", "COMMIT", "LAST IMPORT (UTC)", "BY", "ACTIVE", "ARCHIVED")]
+    for s in summaries:
+        row = s.source
+        table.append((row.name, row.kind, row.location, (row.git_commit or "-")[:12],
+                      row.imported_at.strftime("%Y-%m-%d %H:%M:%S") if row.imported_at else "-",
+                      row.imported_by or "-", str(s.active), str(s.archived)))
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
 
 
 @lms_cli.command("check-content")

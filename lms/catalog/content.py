@@ -65,7 +65,7 @@ class TrackDefinition:
     modules: list[ModuleDefinition] = field(default_factory=list)
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -115,7 +115,7 @@ def load_exercise(folder: Path, track_runtime: str | None = None) -> ExerciseDef
     """`track_runtime`: the track's `runtime:` (e.g. runsc for a cybersecurity track), the default of its
     exercises."""
     meta_path = folder / "exercise.yaml"
-    meta = _read_yaml(meta_path)
+    meta = read_yaml(meta_path)
     try:
         exercise_uuid = str(uuid_module.UUID(str(meta.get("uuid"))))
     except ValueError:
@@ -156,7 +156,7 @@ def load_exercise(folder: Path, track_runtime: str | None = None) -> ExerciseDef
     checks = []
     for visibility in ("public", "hidden"):
         path = folder / "tests" / visibility / "checks.yaml"
-        for check in (_read_yaml(path).get("checks") or []) if path.exists() else []:
+        for check in (read_yaml(path).get("checks") or []) if path.exists() else []:
             if not isinstance(check, dict):
                 raise ContentError(f"{path}: each check must be a mapping")
             checks.append({**check, "hidden": visibility == "hidden"})
@@ -199,7 +199,7 @@ def load_library(root: Path | str) -> list[TrackDefinition]:
         raise ContentError(f"{root}: not a folder")
     tracks, seen_uuids = [], {}
     for track_path in sorted(p for p in root.iterdir() if (p / "track.yaml").is_file()):
-        meta = _read_yaml(track_path / "track.yaml")
+        meta = read_yaml(track_path / "track.yaml")
         track_runtime = meta.get("runtime")
         if track_runtime not in (None, "runc", "runsc"):
             raise ContentError(f"{track_path / 'track.yaml'}: runtime must be runc or runsc")
@@ -208,7 +208,7 @@ def load_library(root: Path | str) -> list[TrackDefinition]:
                                 summary=_multilingual(meta, "summary", track_path / "track.yaml", required=False),
                                 position=int(meta.get("order", 0)))
         for module_path in sorted(p for p in track_path.iterdir() if (p / "module.yaml").is_file()):
-            module_meta = _read_yaml(module_path / "module.yaml")
+            module_meta = read_yaml(module_path / "module.yaml")
             order = module_meta.get("exercises") or []
             module = ModuleDefinition(
                 slug=module_meta.get("slug", module_path.name),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lms.auth.access import staff_required
 from lms.auth.models import User
@@ -28,7 +29,8 @@ def index():
                func.avg(Submission.score))
         .join(Submission, Submission.exercise_id == Exercise.id)
         .where(Submission.mode == Mode.GRADED)  # practice runs of the public tests carry no score
-        .group_by(Exercise.id).order_by(Exercise.position)).all()
+        .group_by(Exercise.id).order_by(Exercise.position)
+        .options(selectinload(Exercise.source))).all()
     return render_template("teaching/index.html", submissions=submissions, stats=stats)
 
 
