@@ -238,13 +238,16 @@ def plain_docker_run(client, kwargs: dict, stdin: bytes | None = None) -> dict:
 
 def graded_job_bytes(exercise) -> bytes:
     """The job our worker sends to a sandbox for the exercise's reference solution, framed as the entry process
-    reads it: what a `docker run -i` of the sandbox image needs on stdin to do the same grading work."""
+    reads it: what a `docker run -i` of the sandbox image needs on stdin to do the same grading work (both
+    phases' messages at once: the entry process reads the second one only after its first frame)."""
     from graders import get_grader
     from sandboxes.container import frame_job
 
     spec = exercise.grading_spec()
     files = {name: exercise.solution_files[name] for name in spec.files}
-    return frame_job(get_grader(spec.kind).plan(spec, files).job())
+    plan = get_grader(spec.kind).plan(spec, files)
+    hidden = plan.hidden_job("baseline")
+    return frame_job(plan.job()) + (frame_job(hidden) if hidden else b"")
 
 
 def _remove_labelled(client, label: str, keep=lambda container: False) -> int:

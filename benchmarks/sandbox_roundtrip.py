@@ -227,7 +227,8 @@ def report(results: dict, args) -> int:
     print_table(STATS_HEADERS, phase_rows,
                 title="Phase breakdown, ms ((a): docker create/start/wait-exit/remove; ours: acquire = pool take "
                       "or cold start until the entry process is ready, run = job sent -> result frame, of which "
-                      "the steps as timed by the entry process: 'calls' = graded calls, 'public' = pytest)")
+                      "the steps as timed by the entry process: 'calls' = visible examples, 'hidden-calls' = hidden "
+                      "checks, 'public' = pytest)")
 
     bad = [(key, r) for key, runs in series.items() if key.startswith("ours") for r in runs
            if "error" not in r and r["verdict"] != "passed"]

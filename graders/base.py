@@ -2,6 +2,18 @@
 
 A grader knows nothing of Flask, HTTP or the database. Expected values live in `ExerciseSpec.checks` on the
 trusted side only; `plan()` must never copy them into the plan.
+
+Hidden means hidden (shared/design/KINDS.md): no text produced by learner code in a process that ever held a
+hidden check's input reaches the learner. Every kind follows the same contract:
+- `plan()` marks each step `"hidden": False` only if everything it receives may be shown (visible examples,
+  public tests); any step that gets an input of a hidden check is hidden (the default). The runner runs the
+  visible steps first and sends the hidden ones only once the visible phase is over and its processes are dead.
+- `evaluate()` builds learner-facing text (GradeResult.message, visible checks' messages) from visible steps
+  only; a hidden check reports its name, pass/fail and a status name, and a failure in the hidden phase only
+  the verdict's name. Hidden outputs may go into `diagnostics`, which only staff see. Files collected after a
+  hidden phase may hold hidden data: judge them, never show them.
+- `judge()` (not to be overridden) enforces what it can: hidden checks' messages are blanked, and a run that did
+  not complete shows nothing of either phase, only a verdict and the platform's fixed text.
 """
 from __future__ import annotations
 
@@ -27,6 +39,23 @@ class Verdict(StrEnum):
 
 # When several limits are hit, the one the learner should fix first.
 LIMIT_PRECEDENCE = (Verdict.PROCESS_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT, Verdict.TIME_LIMIT)
+
+# A run that did not complete: its verdict and the platform's fixed text, never anything from the container.
+SANDBOX_OUTCOMES = {
+    "crashed": (Verdict.RUNTIME_ERROR, "sandbox supervisor stopped by the submitted code"),
+    "wall_timeout": (Verdict.TIME_LIMIT, ""),
+    "output_overflow": (Verdict.OUTPUT_LIMIT, ""),
+    "bad_frame": (Verdict.RUNTIME_ERROR, "the sandbox's answer was tampered with"),
+}
+
+
+def sandbox_outcome(result: SandboxResult) -> tuple[Verdict, str] | None:
+    """(verdict, message) of a run that did not complete, None for a completed one."""
+    if result.status == "completed":
+        return None
+    if result.status == "crashed" and result.oom_killed:
+        return Verdict.MEMORY_LIMIT, ""
+    return SANDBOX_OUTCOMES.get(result.status, (Verdict.RUNTIME_ERROR, ""))
 
 
 class SpecError(ValueError):
@@ -80,11 +109,14 @@ class CheckFeedback:
     passed: bool
     hidden: bool
     status: str = ""  # passed, failed, error, timeout, missing, skipped
-    message: str = ""  # never set for hidden checks
+    message: str = ""  # never set for hidden checks (and never stored for one: see to_dict)
     weight: float = 1.0
 
     def to_dict(self) -> dict:
-        return dict(vars(self))  # flat: no deep copy (dataclasses.asdict) on every check of every grade
+        data = dict(vars(self))  # flat: no deep copy (dataclasses.asdict) on every check of every grade
+        if self.hidden:
+            data["message"] = ""
+        return data
 
 
 @dataclass
@@ -94,7 +126,7 @@ class GradeResult:
     max_score: float
     checks: list[CheckFeedback]  # graded checks, visible (public examples) or hidden
     public_tests: list[CheckFeedback] = field(default_factory=list)  # a practice run's pytest results
-    message: str = ""  # a short learner-facing detail (e.g. the runtime error's last line)
+    message: str = ""  # a short learner-facing detail (e.g. the runtime error's last line), from visible steps only
     diagnostics: dict = field(default_factory=dict)  # for staff only: outputs of hidden checks, stderr
 
     def feedback(self) -> dict:
@@ -108,19 +140,42 @@ class Grader(ABC):
     kind: ClassVar[str]
     image: ClassVar[str]  # logical image name, mapped to a Docker tag by the runner
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "judge" in cls.__dict__:  # judge() is where the hidden-input rule is enforced for every kind
+            raise TypeError(f"{cls.__name__} must implement evaluate(), not override judge()")
+
     @abstractmethod
     def validate(self, spec: ExerciseSpec) -> list[str]:
         """Problems with the exercise definition, in words an instructor understands."""
 
     @abstractmethod
     def plan(self, spec: ExerciseSpec, files: dict[str, str], practice: bool = False) -> SandboxPlan:
-        """What to run for these submitted files. Must not carry any expected value. `practice`: a run of the
-        public tests only, which informs the learner and grades nothing."""
+        """What to run for these submitted files. Must not carry any expected value; a step that gets any input
+        of a hidden check must not be marked `"hidden": False` (see the module's docstring). `practice`: a run of
+        the public tests only, which informs the learner and grades nothing."""
 
     def supports_practice(self, spec: ExerciseSpec) -> bool:
         """Whether this exercise has public tests a learner can run without submitting."""
         return False
 
     @abstractmethod
+    def evaluate(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
+        """Compare what came out of the sandbox with the expected values held here. Learner-facing text comes
+        from `result.visible_steps()` only; hidden checks get no message."""
+
     def judge(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
-        """Compare what came out of the sandbox with the expected values held here."""
+        """The grade of a run: `evaluate()`'s, with the hidden-input rule applied whatever it did."""
+        return hide_what_must_be_hidden(self.evaluate(spec, plan, result), result)
+
+
+def hide_what_must_be_hidden(grade: GradeResult, result: SandboxResult) -> GradeResult:
+    """Blank every hidden check's message; after a run that did not complete (a forged frame, a crash, the
+    backstop), blank every message and keep only the platform's text: nothing of either phase is trusted then."""
+    outcome = sandbox_outcome(result)
+    for feedback in grade.checks + grade.public_tests:
+        if feedback.hidden or outcome:
+            feedback.message = ""
+    if outcome:
+        grade.message = outcome[1]
+    return grade

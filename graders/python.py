@@ -5,6 +5,10 @@ The container receives only the calls to make and the inputs to feed; return val
 records and program outputs as captured text, and both are compared here against expected values that never
 left this process. Public pytest tests run next to the learner's code in practice runs, which only inform:
 anything in-process can be fooled, so they carry no points (and a graded run does not pay for pytest).
+
+Visible examples run in the visible phase (their own calls step, their own program steps), hidden checks in the
+hidden phase, which starts once the visible one is over (graders/base.py): the learner sees the examples'
+errors with their tracebacks, and of the hidden checks only their names, pass/fail and status.
 """
 from __future__ import annotations
 
@@ -13,17 +17,21 @@ import re
 import signal
 
 from graders import register
-from graders.base import LIMIT_PRECEDENCE, CheckFeedback, ExerciseSpec, Grader, GradeResult, Verdict
+from graders.base import (LIMIT_PRECEDENCE, CheckFeedback, ExerciseSpec, Grader, GradeResult, Verdict,
+                          sandbox_outcome)
 from graders.judging import COMPARE_MODES, inert_text, outputs_equal, parse_records, score, values_equal
 from sandboxes.runner import SandboxPlan, SandboxResult, StepOutcome
 
 CHECK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FILE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
-CALLS_STEP = "calls"
+CALLS_STEP = "calls"  # the visible examples' calls
+HIDDEN_CALLS_STEP = "hidden-calls"
+COMPILE_STEP = "compile"
 PUBLIC_STEP = "public"
 PROGRAM_STEP_PREFIX = "program:"
-MESSAGE_CAP = 500  # learner-facing message; public test messages get PUBLIC_MESSAGE_CAP
-PUBLIC_MESSAGE_CAP = 2000
+MESSAGE_CAP = 500  # the submission's one-line message
+DETAIL_CAP = 2000  # a visible check's or a public test's message (an error with its traceback)
+RECORD_KEYS = {"value", "error", "traceback"}
 
 
 def _preview(value, cap: int = 500) -> str:
@@ -39,6 +47,10 @@ def _call_message(check: dict, got: str) -> str:
     arguments = ", ".join([repr(a) for a in call.get("args", [])]
                           + [f"{k}={v!r}" for k, v in call.get("kwargs", {}).items()])
     return f"{call['function']}({arguments[:200]}) returned {got}, expected {check['expect']!r}"[:MESSAGE_CAP]
+
+
+def is_hidden(check: dict) -> bool:
+    return check.get("hidden", True) is not False
 
 
 def _last_line(text: str) -> str:
@@ -74,7 +86,7 @@ class PythonGrader(Grader):
                      if not FILE_NAME.match(name)]
         problems += [f"public test {name!r}: must be named test_*.py" for name in spec.public_tests
                      if not (name.startswith("test_") and FILE_NAME.match(name))]
-        if not any(check.get("hidden", True) for check in spec.checks):
+        if not any(is_hidden(check) for check in spec.checks):
             problems.append("checks: at least one hidden check is required")
         seen = set()
         for index, check in enumerate(spec.checks):
@@ -118,23 +130,31 @@ class PythonGrader(Grader):
             # A practice run: the public pytest tests, next to the learner's code; they inform, never grade.
             for name, text in spec.public_tests.items():
                 sandbox_files[f"tests/{name}"] = text
-            steps = [{"name": PUBLIC_STEP, "action": "pytest", "args": {"paths": ["tests"]}}]
+            steps = [{"name": PUBLIC_STEP, "action": "pytest", "args": {"paths": ["tests"]}, "hidden": False}]
             return SandboxPlan(image=self.image, files=sandbox_files, steps=steps, limits=spec.limits,
                                runtime=spec.runtime)
         steps = []
-        calls = [
-            {"id": c["id"], "function": c["call"]["function"], "args": c["call"].get("args", []),
-             "kwargs": c["call"].get("kwargs", {})}
-            for c in spec.checks if "call" in c
-        ]
-        if calls:
-            steps.append({"name": CALLS_STEP, "action": "calls",
-                          "args": {"module": entry[:-3], "calls": calls,
-                                   "call_timeout": spec.limits.wall_seconds}})
-        for check in spec.checks:
-            if "program" in check:
-                steps.append({"name": PROGRAM_STEP_PREFIX + check["id"], "action": "program",
-                              "args": {"path": entry}, "stdin": check["program"].get("stdin", "")})
+        # The visible examples first, each kind of check in steps of its own visibility: no process that gets a
+        # hidden input runs the learner's code for an example.
+        for hidden, calls_step in ((False, CALLS_STEP), (True, HIDDEN_CALLS_STEP)):
+            calls = [
+                {"id": c["id"], "function": c["call"]["function"], "args": c["call"].get("args", []),
+                 "kwargs": c["call"].get("kwargs", {})}
+                for c in spec.checks if "call" in c and is_hidden(c) == hidden
+            ]
+            if calls:
+                steps.append({"name": calls_step, "action": "calls", "hidden": hidden,
+                              "args": {"module": entry[:-3], "calls": calls,
+                                       "call_timeout": spec.limits.wall_seconds}})
+            for check in spec.checks:
+                if "program" in check and is_hidden(check) == hidden:
+                    steps.append({"name": PROGRAM_STEP_PREFIX + check["id"], "action": "program", "hidden": hidden,
+                                  "args": {"path": entry}, "stdin": check["program"].get("stdin", "")})
+        if steps and not any(step["hidden"] is False for step in steps):
+            # No visible example to show a syntax error: compiling the files (nothing of the learner's runs) in a
+            # visible step of its own does.
+            steps.insert(0, {"name": COMPILE_STEP, "action": "compile", "hidden": False,
+                             "args": {"paths": list(spec.files)}})
         return SandboxPlan(image=self.image, files=sandbox_files, steps=steps, limits=spec.limits,
                            runtime=spec.runtime)
 
@@ -143,29 +163,37 @@ class PythonGrader(Grader):
     def supports_practice(self, spec: ExerciseSpec) -> bool:
         return bool(spec.public_tests)
 
-    def judge(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
+    def evaluate(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
         if [step["name"] for step in plan.steps] == [PUBLIC_STEP]:
             return self._judge_practice(result)
         checks: list[CheckFeedback] = []
-        errors: list[str] = []
+        errors: list[str] = []  # learner-facing error lines: from visible steps only
         limit_hits: set[Verdict] = set()
         diagnostics: dict = {"sandbox_status": result.status, "outputs": {}}
 
-        calls_step = result.step(CALLS_STEP)
-        call_ids = [c["id"] for c in spec.checks if "call" in c]
-        records = parse_records(calls_step.records, call_ids, {"value", "error"})
-        if call_ids:
-            verdict = step_limit_verdict(calls_step)
+        compiled = result.step(COMPILE_STEP)
+        if compiled.exit_code not in (0, None):
+            errors.append(_last_line(compiled.stderr))
+        records = {}
+        for hidden, calls_step in ((False, CALLS_STEP), (True, HIDDEN_CALLS_STEP)):
+            call_ids = [c["id"] for c in spec.checks if "call" in c and is_hidden(c) == hidden]
+            if not call_ids:
+                continue
+            step = result.step(calls_step)
+            step_records = parse_records(step.records, call_ids, RECORD_KEYS)
+            records.update(dict.fromkeys(call_ids, step_records))
+            verdict = step_limit_verdict(step)
             if verdict:
                 limit_hits.add(verdict)
-            if calls_step.exit_code not in (0, None) or calls_step.signal not in (None, signal.SIGKILL):
-                errors.append(_last_line(calls_step.stderr))
+            if not hidden and (step.exit_code not in (0, None) or step.signal not in (None, signal.SIGKILL)):
+                errors.append(_last_line(step.stderr))
 
         for check in spec.checks:
-            feedback = CheckFeedback(id=check["id"], name=check["name"], passed=False,
-                                     hidden=check.get("hidden", True), weight=float(check.get("weight", 1)))
+            hidden = is_hidden(check)
+            feedback = CheckFeedback(id=check["id"], name=check["name"], passed=False, hidden=hidden,
+                                     weight=float(check.get("weight", 1)))
             if "call" in check:
-                record, problem = records.get(check["id"])
+                record, problem = records[check["id"]].get(check["id"])
                 if record is None:
                     feedback.status = "missing"
                     diagnostics["outputs"][check["id"]] = problem
@@ -174,8 +202,10 @@ class PythonGrader(Grader):
                     feedback.status = "timeout" if error == "timeout" else "error"
                     if feedback.status == "timeout":
                         limit_hits.add(Verdict.TIME_LIMIT)
-                    else:
+                    elif not hidden:
                         errors.append(error)
+                        traceback = record.get("traceback")
+                        feedback.message = traceback if isinstance(traceback, str) and traceback else error
                     diagnostics["outputs"][check["id"]] = error[:500]
                 else:
                     feedback.passed = values_equal(check["expect"], record.get("value"), check.get("tolerance"))
@@ -193,7 +223,9 @@ class PythonGrader(Grader):
                     feedback.status = "timeout" if verdict == Verdict.TIME_LIMIT else "error"
                 elif step.exit_code != 0:
                     feedback.status = "error"
-                    errors.append(_last_line(step.stderr) or f"exit status {step.exit_code or step.signal}")
+                    if not hidden:
+                        errors.append(_last_line(step.stderr) or f"exit status {step.exit_code or step.signal}")
+                        feedback.message = step.stderr[-DETAIL_CAP:]  # the program's traceback
                 else:
                     feedback.passed = outputs_equal(check["expect_stdout"], step.stdout,
                                                     check.get("compare", "lines"))
@@ -203,11 +235,8 @@ class PythonGrader(Grader):
                                             f"expected output:\n{check['expect_stdout'][:300]}\n"
                                             f"your output:\n{step.stdout[:300]}")
                 diagnostics["outputs"][check["id"]] = step.stdout[:500]
-            if feedback.hidden:
-                feedback.message = ""  # a hidden check shows its name and pass/fail, nothing else
-            elif feedback.status in ("error", "timeout") and not feedback.message:
-                feedback.message = diagnostics["outputs"].get(check["id"], "") if "call" in check else ""
-            feedback.message = inert_text(feedback.message, MESSAGE_CAP)
+            # A hidden check shows its name, pass/fail and status, nothing else (judge() makes sure of it too).
+            feedback.message = "" if hidden else inert_text(feedback.message, DETAIL_CAP)
             checks.append(feedback)
 
         points = score([(c.weight, c.passed) for c in checks], spec.points, spec.scoring)
@@ -238,16 +267,9 @@ class PythonGrader(Grader):
 
     @staticmethod
     def _verdict(result: SandboxResult, checks, limit_hits, errors) -> tuple[Verdict, str]:
-        if result.status == "crashed":
-            if result.oom_killed:
-                return Verdict.MEMORY_LIMIT, ""
-            return Verdict.RUNTIME_ERROR, "sandbox supervisor stopped by the submitted code"
-        if result.status == "wall_timeout":
-            return Verdict.TIME_LIMIT, ""
-        if result.status == "output_overflow":
-            return Verdict.OUTPUT_LIMIT, ""
-        if result.status == "bad_frame":
-            return Verdict.RUNTIME_ERROR, "the sandbox's answer was tampered with"
+        outcome = sandbox_outcome(result)
+        if outcome:
+            return outcome
         if checks and all(c.passed for c in checks):
             return Verdict.PASSED, ""
         for verdict in LIMIT_PRECEDENCE:
@@ -273,15 +295,15 @@ class PythonGrader(Grader):
             outcome = record.get("outcome")
             test_id = inert_text(record["id"], 300)
             message = record.get("message")
-            message = message[-PUBLIC_MESSAGE_CAP:] if isinstance(message, str) else ""
+            message = message[-DETAIL_CAP:] if isinstance(message, str) else ""
             tests.append(CheckFeedback(id=test_id, name=test_id.split("::")[-1], hidden=False,
                                        passed=outcome == "passed",
                                        status={"passed": "passed", "skipped": "skipped"}.get(outcome, "failed"),
-                                       message=inert_text(message, PUBLIC_MESSAGE_CAP)))
+                                       message=inert_text(message, DETAIL_CAP)))
         verdict = step_limit_verdict(step)
         if not tests or verdict:
             detail = (step.stdout[-1500:] or step.stderr[-1500:]) if not verdict else verdict.value
             tests.append(CheckFeedback(id="public-tests", name="pytest", hidden=False, passed=False,
                                        status="timeout" if verdict == Verdict.TIME_LIMIT else "error",
-                                       message=inert_text(detail, PUBLIC_MESSAGE_CAP)))
+                                       message=inert_text(detail, DETAIL_CAP)))
         return tests

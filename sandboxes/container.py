@@ -1,9 +1,10 @@
 """One sandbox container: created hardened, fed one job through its entry process, then destroyed.
 
 The container's settings follow shared/design/SANDBOX.md. Its entry process (images/<runtime>/runtime/entry.py)
-announces itself with a ready frame, takes one job on stdin and answers with one result frame on stdout. We talk
-to it over the attach stream, reading with a cap and a deadline, so a hostile program can neither flood the
-worker's memory nor hold it forever.
+announces itself with a ready frame, takes one job on stdin (in one or two messages, one per phase) and answers
+with one result frame per phase on stdout. We talk to it over the attach stream, reading with a cap and a
+deadline, so a hostile program can neither flood the worker's memory nor hold it forever. What the frames must
+look like, and when the second message may go, is the runner's business (SandboxRunner._exchange).
 """
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def container_settings(image: str, limits: Limits, runtime: str, labels: dict[st
 
 
 def frame_job(job: dict) -> bytes:
-    """A job as the entry process reads it on stdin: `<length>\\n<json>`."""
+    """A job message as the entry process reads it on stdin: `<length>\\n<json>`."""
     data = json.dumps(job, separators=(",", ":")).encode()
     return b"%d\n" % len(data) + data
 
@@ -201,6 +202,7 @@ class SandboxContainer:
         self.stream = stream
         self.runtime = runtime
         self.created_at = time.monotonic()
+        self.created_wall = time.time()
         self.used = False
 
     @classmethod
@@ -254,42 +256,55 @@ class SandboxContainer:
         return not self.stream.eof
 
     def send_job(self, job: dict) -> None:
+        """The job's first message. Failing to deliver it is the platform's fault: no learner code ran yet."""
         self.used = True
         try:
             self.stream.sock.sendall(frame_job(job))
         except OSError as exc:
             raise SandboxError(f"could not deliver the job: {exc}") from exc
 
-    def wait_result(self, deadline: float):
-        """Returns (status, frame): status is completed, wall_timeout, crashed, output_overflow or bad_frame.
+    def send_more(self, message: dict) -> bool:
+        """A later message of the job (the next phase's steps). False if it could not go: learner code ran, so the
+        container may well be gone by its doing, which the frames and the exit code show."""
+        try:
+            self.stream.sock.sendall(frame_job(message))
+            return True
+        except OSError:
+            return False
 
-        The entry process writes exactly one frame after the job and exits: we read until the stream closes.
-        The learner's code cannot reach our stdout under runc, but it can under gVisor (which does not honour
-        PR_SET_DUMPABLE for /proc/<pid>/fd), and also through docker-init's descriptors: a frame written by the
-        learner either comes before the real one (two frames: bad_frame) or goes with the entry process being
-        killed, which the caller sees in the exit code (see SandboxRunner._execute)."""
-        frame = None
+    def next_frame(self, deadline: float):
+        """Returns ("frame", frame) for the next complete frame, else (end, None): eof (the stream closed first,
+        maybe in the middle of a frame), wall_timeout, output_overflow, or bad_frame (bytes that are no frame)."""
         while True:
             try:
-                received = self.stream.next_frame()
+                frame = self.stream.next_frame()
             except ValueError:
                 return "bad_frame", None
-            if received is not None:
-                if frame is not None:
-                    return "bad_frame", None
-                frame = received
-                continue
+            if frame is not None:
+                return "frame", frame
             if self.stream.overflow:
                 return "output_overflow", None
             if self.stream.eof:
-                if frame is None:
-                    return "crashed", None
-                if self.stream.unread():
-                    return "bad_frame", None
-                return "completed", frame
+                return "eof", None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return "wall_timeout", None
+            self.stream.pump(min(remaining, 0.5))
+
+    def wait_closed(self, deadline: float) -> str:
+        """After the last frame the protocol allows: "eof" once the stream closes with nothing more on stdout,
+        "bad_frame" as soon as anything more comes (a frame in excess was written by someone else), else
+        wall_timeout or output_overflow."""
+        while True:
+            if self.stream.unread():
+                return "bad_frame"
+            if self.stream.overflow:
+                return "output_overflow"
+            if self.stream.eof:
+                return "eof"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "wall_timeout"
             self.stream.pump(min(remaining, 0.5))
 
     def exit_state(self, inspect: bool = True) -> dict:
@@ -301,9 +316,21 @@ class SandboxContainer:
             if not inspect:
                 return {"oom_killed": False, "exit_code": exit_code}
             state = self.client.api.inspect_container(self.id).get("State", {})
+            stopped_by_engine = self.stopped_by_engine()
         except Exception as exc:  # noqa: BLE001 - requests' timeouts and docker errors alike
             raise SandboxError(f"lost the sandbox container: {exc}") from exc
+        if stopped_by_engine:
+            raise SandboxError("the engine stopped the sandbox container (a daemon restart, or an operator)")
         return {"oom_killed": bool(state.get("OOMKilled")), "exit_code": state.get("ExitCode")}
+
+    def stopped_by_engine(self) -> bool:
+        """Whether the engine itself stopped or killed this container (`systemctl restart docker` stops every
+        container before the daemon exits, while its API still answers): it logs a `kill` event then, and never for
+        a process that died inside, whatever learner code did. So an end that looks like a crash is known to be the
+        platform's, not the learner's."""
+        events = self.client.api.events(since=f"{self.created_wall - 1:.6f}", until=f"{time.time():.6f}",
+                                        filters={"container": self.id, "event": ["kill", "stop"]}, decode=True)
+        return any(True for _ in events)
 
     def destroy(self) -> None:
         try:

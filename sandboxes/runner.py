@@ -3,6 +3,11 @@
 This module knows nothing of grading: a plan is an image, files, steps understood by the image's entry process,
 and limits. What comes back from the container is untrusted and is turned into typed, bounded plain data here;
 judging it is the graders' business.
+
+Hidden inputs never share a process or a moment with learner code whose output can be shown: a plan's steps are
+visible (`"hidden": False`: inputs the learner may see, results the learner may see) or hidden (the default). The
+visible steps run first, in a container that holds nothing else; the hidden steps are sent only once the entry
+process has reported the visible ones, which it does only once every process of theirs is dead (see _exchange).
 """
 from __future__ import annotations
 
@@ -37,10 +42,17 @@ class RuntimeUnavailable(Exception):
     """The plan needs a container runtime (e.g. gVisor) this engine does not have. Never fall back silently."""
 
 
+def step_is_hidden(step: dict) -> bool:
+    """Only a step that says it is visible is: one that does not may carry a hidden input."""
+    return step.get("hidden", True) is not False
+
+
 @dataclass
 class SandboxPlan:
     image: str
     files: dict[str, str]
+    # Each step: name, action, args, and optionally stdin, timeout, and hidden (a bool, True when absent). A step
+    # that gets any input of a hidden check must be hidden; a visible one gets only what the learner may see.
     steps: list[dict]
     limits: Limits
     runtime: str = RUNTIME_RUNC
@@ -56,15 +68,36 @@ class SandboxPlan:
         """The runner's backstop: every step's wall time plus a margin for delivery and the result frame."""
         return sum(self.step_timeout(step) for step in self.steps) + STARTUP_MARGIN_SECONDS
 
+    def phases(self) -> list[list[dict]]:
+        """The steps in the order they run: the visible ones, then the hidden ones once the visible ones are over.
+        One phase when either kind is missing (with no visible step, no learner code runs before the hidden
+        inputs are in)."""
+        visible = [step for step in self.steps if not step_is_hidden(step)]
+        hidden = [step for step in self.steps if step_is_hidden(step)]
+        return [phase for phase in (visible, hidden) if phase] or [[]]
+
     def job(self) -> dict:
+        """The job's first message: the files, the limits and the first phase's steps, never a later phase's."""
         limits = {"wall_seconds": self.limits.wall_seconds, "cpu_seconds": self.limits.cpu_seconds,
                   "output_bytes": self.limits.output_bytes}
-        job = {"files": self.files, "steps": self.steps, "limits": limits}
+        phases = self.phases()
+        job = {"files": self.files, "steps": phases[0], "limits": limits, "phases": len(phases)}
         if self.collect:
             job["collect"] = {"paths": list(self.collect), "max_bytes": COLLECT_FILE_CAP}
         return job
 
-    def check_collect(self) -> None:
+    def hidden_job(self, nonce: str) -> dict | None:
+        """The second message of a two-phase job (the hidden steps), None for a one-phase job. The entry process
+        echoes `nonce` in its frame: a message slipped into its stdin by the visible phase's code cannot know it."""
+        phases = self.phases()
+        return {"steps": phases[1], "nonce": nonce} if len(phases) > 1 else None
+
+    def check(self) -> None:
+        """Refuse a plan the runner cannot run safely: a step's hidden flag that is not a bool, a path to collect
+        outside the work dir."""
+        for step in self.steps:
+            if not isinstance(step.get("hidden", True), bool):
+                raise ValueError(f"step {step.get('name')!r}: hidden must be true or false")
         if len(self.collect) > COLLECT_MAX_FILES:
             raise ValueError(f"at most {COLLECT_MAX_FILES} files can be collected")
         for path in self.collect:
@@ -140,15 +173,18 @@ class StepOutcome:
     stderr: str = ""
     records: str = ""
     missing: bool = False  # the entry process never reported this step
+    hidden: bool = True  # ran in the hidden phase: nothing in it may reach the learner (see SandboxPlan.steps)
 
     @classmethod
-    def from_untrusted(cls, name: str, data, output_cap: int) -> "StepOutcome":
+    def from_untrusted(cls, step: dict, data, output_cap: int) -> "StepOutcome":
         """Rebuild a step from what the container said, type by type: anything odd becomes a missing step."""
+        name, hidden = step["name"], step_is_hidden(step)
         if not isinstance(data, dict) or data.get("name") != name:
-            return cls(name=name, missing=True)
+            return cls(name=name, missing=True, hidden=hidden)
         duration = data.get("duration_ms")
         return cls(
             name=name,
+            hidden=hidden,
             exit_code=_int_or_none(data.get("exit_code")),
             signal=_int_or_none(data.get("signal")),
             timed_out=_flag(data.get("timed_out")),
@@ -169,11 +205,12 @@ class StepOutcome:
 
 @dataclass
 class SandboxResult:
-    # completed: the entry process answered; wall_timeout: the backstop fired; crashed: the container ended
-    # without answering (the learner's code killed it, or it was OOM-killed); output_overflow / bad_frame: the
-    # container wrote more or other than the protocol allows.
+    # completed: the entry process answered every phase; wall_timeout: the backstop fired; crashed: the container
+    # ended without answering (the learner's code killed it, or it was OOM-killed); output_overflow / bad_frame:
+    # the container wrote more or other than the protocol allows. Only a completed run has steps that are not
+    # missing: on any other status nothing of any phase comes back.
     status: str
-    steps: list[StepOutcome]
+    steps: list[StepOutcome]  # in the order they ran: the visible phase's, then the hidden phase's
     container_id: str
     warm: bool
     oom_killed: bool = False
@@ -187,6 +224,10 @@ class SandboxResult:
             if step.name == name:
                 return step
         return StepOutcome(name=name, missing=True)
+
+    def visible_steps(self) -> list[StepOutcome]:
+        """The steps whose outputs may be shown to the learner (learner-made text comes only from these)."""
+        return [step for step in self.steps if not step.hidden]
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data (collected files as base64 text)."""
@@ -202,8 +243,9 @@ def new_owner_id() -> str:
 class Disposer:
     """Removes used containers off the hot path; `flush()` waits until every one handed over is gone."""
 
-    def __init__(self):
+    def __init__(self, on_removed=None):
         self.jobs: queue.Queue = queue.Queue()
+        self.on_removed = on_removed or (lambda container_id: None)
         self.thread = threading.Thread(target=self._loop, name="sandbox-disposer", daemon=True)
         self.thread.start()
 
@@ -218,6 +260,8 @@ class Disposer:
             except Exception as exc:  # noqa: BLE001 - the reaper removes what we could not
                 log.warning("could not remove sandbox %s: %s", container.id[:12], exc)
             finally:
+                # Removed or not, nobody uses it any more: from now on it is the reaper's (remove_unheld).
+                self.on_removed(container.id)
                 self.jobs.task_done()
 
     def flush(self) -> None:
@@ -238,7 +282,14 @@ class SandboxRunner:
         self.owner = owner or new_owner_id()
         self.pool_size = pool_size
         self.ready_timeout = ready_timeout
-        self.disposer = Disposer()
+        # Containers this runner holds (ready in a pool, or running a job) -> when started. Anything else carrying
+        # its owner label is a leftover: killed by an engine restart, or its removal failed while the engine was down.
+        self.held: dict[str, float] = {}
+        self.engine_available = threading.Event()
+        self.engine_available.set()
+        self._custom_client = client is not None
+        self._ping_client = None
+        self.disposer = Disposer(on_removed=lambda container_id: self.held.pop(container_id, None))
         self.pools: dict[tuple, WarmPool] = {}
         self.pools_lock = threading.Lock()
         self.cold_runs = 0
@@ -265,7 +316,9 @@ class SandboxRunner:
         # Every container names its owner (the reaper's key); a cold one also carries the plan's labels (e.g.
         # the submission). A warm one was started before its submission was known.
         labels = {**(labels or {}), LABEL_OWNER: self.owner, LABEL_SCOPE: self.scope}
-        return SandboxContainer.start(self.client, image, limits, runtime, labels, stdout_cap, self.ready_timeout)
+        container = SandboxContainer.start(self.client, image, limits, runtime, labels, stdout_cap, self.ready_timeout)
+        self.held[container.id] = time.time()
+        return container
 
     def _pool_for(self, image: str, limits: Limits, runtime: str) -> WarmPool | None:
         if self.pool_size <= 0:
@@ -293,7 +346,7 @@ class SandboxRunner:
 
     def run(self, plan: SandboxPlan) -> SandboxResult:
         self.check_runtime(plan.runtime)
-        plan.check_collect()
+        plan.check()
         image = self.image_tag(plan.image)
         started = time.monotonic()
         pool = self._pool_for(image, plan.limits, plan.runtime)
@@ -312,30 +365,71 @@ class SandboxRunner:
                 pool.give_back_slot()
             self.disposer.dispose(container)
 
+    def _exchange(self, container: SandboxContainer, plan: SandboxPlan, deadline: float) -> tuple[str, list]:
+        """Deliver the job phase by phase; returns how the stream ended (eof, wall_timeout, output_overflow,
+        bad_frame) and the frames received, in order.
+
+        The hidden steps go only once the visible phase's frame is in, and the entry process writes that frame
+        only once every process of that phase is dead. So whatever frame we take for the visible one was written
+        before any hidden input left this process: nothing in it can hold one, even if learner code forged it.
+        Learner code can write frames (through docker-init's descriptors, or the entry's under gVisor); a forged
+        frame shows up as one too many (the entry's own still comes), as a frame that is not the one expected
+        here (a phase number, a nonce), or goes with the entry process being killed (its exit code, in
+        _execute). Then nothing of either phase is used."""
+        phases = len(plan.phases())
+        container.send_job(plan.job())
+        frames: list = []
+        nonce = None
+        while len(frames) < phases:
+            end, frame = container.next_frame(deadline)
+            if end != "frame":
+                return end, frames
+            frames.append(frame)
+            if not isinstance(frame, dict):
+                return "bad_frame", frames
+            if "error" in frame:  # a refused job: valid only first, and only with exit code 2 (see _execute)
+                if len(frames) > 1:
+                    return "bad_frame", frames
+                break
+            if frame.get("phase") != len(frames) or (nonce is not None and frame.get("nonce") != nonce):
+                return "bad_frame", frames
+            if len(frames) < phases:
+                nonce = uuid.uuid4().hex
+                container.send_more(plan.hidden_job(nonce))  # if it cannot go, the frames and exit code tell why
+        return container.wait_closed(deadline), frames
+
     def _execute(self, container: SandboxContainer, plan: SandboxPlan, warm: bool, started: float,
                  acquired: float) -> SandboxResult:
-        container.send_job(plan.job())
-        status, frame = container.wait_result(time.monotonic() + plan.deadline_seconds())
+        phases = plan.phases()
+        status, frames = self._exchange(container, plan, time.monotonic() + plan.deadline_seconds())
         finished = time.monotonic()
         oom_killed = False
-        if status in ("crashed", "completed"):
-            # A completed run only needs the exit code; a crash also needs to know whether it was the OOM killer.
-            state = container.exit_state(inspect=status == "crashed")
+        if status == "eof":
+            refused = len(frames) == 1 and "error" in frames[0]
+            complete = len(frames) == len(phases) and not refused
+            # A complete run only needs the exit code; a crash also needs to know whether it was the OOM killer.
+            state = container.exit_state(inspect=not complete and not refused)
             oom_killed = state["oom_killed"]
-            # The entry process exits 0 after its result frame, 2 after refusing a job (before any learner code
-            # ran). A frame followed by any other end was written by someone else, who then killed the entry.
-            refused = isinstance(frame, dict) and "error" in frame
-            if status == "completed" and (not isinstance(frame, dict) or state["exit_code"] != (2 if refused else 0)):
-                status = "bad_frame"
-        if status == "completed" and "error" in frame:
-            raise SandboxError(f"entry process refused the job: {str(frame['error'])[:300]}")
-        raw_steps = frame.get("steps") if status == "completed" else None
-        raw_steps = raw_steps if isinstance(raw_steps, list) else []
-        files, file_errors = collected_files(plan, frame.get("files") if status == "completed" else None)
+            # The entry process exits 0 after its last frame, 2 after refusing a job (before any learner code
+            # ran), 3 when learner processes could not be killed (no frame then). Frames followed by any other
+            # end were written by someone else, who then killed the entry.
+            if refused:
+                if state["exit_code"] != 2:
+                    status = "bad_frame"
+                else:
+                    raise SandboxError(f"entry process refused the job: {str(frames[0]['error'])[:300]}")
+            elif complete:
+                status = "completed" if state["exit_code"] == 0 else "bad_frame"
+            else:
+                # Frames went missing: a clean exit means someone took them off the pipe.
+                status = "bad_frame" if frames and state["exit_code"] == 0 else "crashed"
         steps = []
-        for index, step in enumerate(plan.steps):
-            data = raw_steps[index] if index < len(raw_steps) else None
-            steps.append(StepOutcome.from_untrusted(step["name"], data, plan.limits.output_bytes))
+        for index, phase in enumerate(phases):
+            raw = frames[index].get("steps") if status == "completed" else None
+            raw = raw if isinstance(raw, list) else []
+            steps += [StepOutcome.from_untrusted(step, raw[number] if number < len(raw) else None,
+                                                 plan.limits.output_bytes) for number, step in enumerate(phase)]
+        files, file_errors = collected_files(plan, frames[-1].get("files") if status == "completed" else None)
         return SandboxResult(
             status=status,
             steps=steps,
@@ -367,6 +461,49 @@ class SandboxRunner:
         with self.pools_lock:
             pools = [pool.stats() for pool in self.pools.values()]
         return {"owner": self.owner, "pool_size": self.pool_size, "cold_runs": self.cold_runs, "pools": pools}
+
+    def remove_unheld(self, min_age_seconds: float = 20.0) -> int:
+        """Remove this runner's containers that it does not hold, created more than `min_age_seconds` ago (a
+        younger one may be starting: its id is registered only once the engine has created it)."""
+        filters = {"label": [f"{LABEL_SANDBOX}=1", f"{LABEL_OWNER}={self.owner}"]}
+        removed = 0
+        for summary in self.client.api.containers(all=True, filters=filters):
+            if summary["Id"] in self.held or time.time() - summary.get("Created", 0) < min_age_seconds:
+                continue
+            try:
+                self.client.api.remove_container(summary["Id"], force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass
+        return removed
+
+    def check_engine(self) -> bool:
+        """Ping the engine (a short timeout of its own) and record the answer in `engine_available`, which a
+        worker waits on before taking a job: while the engine is down a job could only fail."""
+        try:
+            if self._ping_client is None:
+                # The runner's own engine (DOCKER_HOST or the local socket, unless it was handed a client), with the
+                # API version already known: a client must not need the engine to be built.
+                self._ping_client = self.client if self._custom_client else docker.from_env(
+                    timeout=5, version=self.client.api._version)
+            # A new connection each time: a dockerd that is shutting down still answers on the connections it has
+            # open, though it accepts no new one (and creates no container).
+            if self._ping_client is not self.client:
+                self._ping_client.api.close()
+            up = bool(self._ping_client.ping())
+        except Exception:  # noqa: BLE001 - docker's, requests' and socket errors alike mean "not answering"
+            up = False
+        (self.engine_available.set if up else self.engine_available.clear)()
+        return up
+
+    def engine_restarted(self) -> None:
+        """The engine came back after an outage: its runtimes may have changed, and pooled containers died with it
+        (each pool drops its dead members and refills)."""
+        self._runtimes = None
+        with self.pools_lock:
+            pools = list(self.pools.values())
+        for pool in pools:
+            pool.check_members()
 
     def flush(self) -> None:
         """Wait until every container this runner used is removed."""

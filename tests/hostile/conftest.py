@@ -3,7 +3,8 @@
 One SandboxRunner with a small warm pool serves the whole session. The `runtime` fixture is parametrized over the
 container runtimes the engine has (runc always, runsc when `docker info` lists it), so every case runs under each.
 `hostile.check(code, ...)` grades a submission and asserts the verdict, the score, that the container which ran
-it is gone, and that a benign correct submission graded right after still passes with full marks.
+it is gone, that no hidden check's input is anywhere in what the learner sees, and that a benign correct
+submission graded right after still passes with full marks.
 """
 from __future__ import annotations
 
@@ -31,9 +32,14 @@ KNOWN_RUNTIMES = ("runc", "runsc")
 BIG_A, BIG_B, BIG_SUM = 500000000, 277000999, 777000999
 PROGRAM_STDIN, PROGRAM_SUM = "8000000 675309\n", 8675309
 SECRETS = (str(BIG_SUM), str(PROGRAM_SUM))
+# Hidden checks' inputs: in the container only for the hidden phase, never in what the learner sees (`check`).
+HIDDEN_INPUTS = (str(BIG_A), str(BIG_B), *PROGRAM_STDIN.split())
 POINTS = 10.0
-ONE_CHECK = round(POINTS / 3, 2)  # each of the three hidden checks weighs the same
-TWO_CHECKS = round(POINTS * 2 / 3, 2)
+# The four checks weigh the same: the visible example add(1, 2) (the public test's call, so the cases that spare
+# the public test to stay within their wall limits spare it too), two hidden calls and the hidden program.
+ONE_CHECK = round(POINTS / 4, 2)
+TWO_CHECKS = round(POINTS / 2, 2)
+THREE_CHECKS = round(POINTS * 3 / 4, 2)  # the three calls right, the program not
 
 BENIGN = """\
 def add(a, b):
@@ -70,11 +76,14 @@ RUNTIMES = _engine_runtimes()
 
 
 def make_spec(runtime: str, **limits) -> ExerciseSpec:
-    """The hostile exercise: one function checked by two calls, one program check, one public pytest test."""
+    """The hostile exercise: one function checked by a visible example and two hidden calls, one hidden program
+    check, one public pytest test."""
     return ExerciseSpec(
         kind="python",
         files=["solution.py"],
         checks=[
+            {"id": "add-example", "name": "example", "call": {"function": "add", "args": [1, 2]}, "expect": 3,
+             "hidden": False},
             {"id": "add-big", "name": "big numbers", "call": {"function": "add", "args": [BIG_A, BIG_B]},
              "expect": BIG_SUM},
             {"id": "add-small", "name": "small numbers", "call": {"function": "add", "args": [2, 40]},
@@ -125,7 +134,10 @@ class Hostile:
         job = plan.job()
         job["files"] = {name: text for name, text in job["files"].items()
                         if name != "solution.py" and name not in (extra_files or {})}
-        assert not any(secret in json.dumps(job) for secret in SECRETS), "an expected value leaked into the job"
+        hidden_job = json.dumps(plan.hidden_job("n"))
+        assert not any(secret in json.dumps(job) + hidden_job for secret in SECRETS), "an expected value leaked"
+        if plan.hidden_job("n"):  # the visible phase's message holds no hidden input
+            assert not any(value in json.dumps(job) for value in HIDDEN_INPUTS), "a hidden input in the visible job"
         return plan
 
     def run(self, plan: SandboxPlan, spec: ExerciseSpec | None = None) -> tuple[GradeResult, SandboxResult]:
@@ -179,6 +191,7 @@ class Hostile:
             assert grade.score in scores, describe(grade, result)
         assert grade.score < grade.max_score
         assert_inert(grade)
+        assert_hides_hidden_inputs(grade)
         self.assert_gone(result)
         self.assert_benign_passes()
         return grade, result
@@ -210,12 +223,20 @@ def assert_inert(grade: GradeResult) -> None:
     for feedback in grade.public_tests:
         assert len(feedback.message) <= 2000 and len(feedback.id) <= 300
     for check in grade.checks:
-        assert check.message == ""  # hidden checks never say why
+        assert (check.message == "") if check.hidden else (len(check.message) <= 2000)  # hidden: never why
     for text in learner_texts(grade):
         assert type(text) is str and not hasattr(text, "__html__")
         assert not CONTROL.search(text), f"control character in {text[:200]!r}"
         assert "<" not in str(escape(text))
     json.dumps(grade.feedback())  # storable as JSON as is
+
+
+def assert_hides_hidden_inputs(grade: GradeResult) -> None:
+    """What the learner sees (stored feedback: the checks' messages and the submission's message) holds none of
+    the hidden checks' inputs, whatever the learner's code did with them."""
+    shown = json.dumps(grade.feedback(), ensure_ascii=False)
+    leaked = [value for value in HIDDEN_INPUTS if value in shown]
+    assert not leaked, f"hidden inputs {leaked} shown to the learner: {shown[:1500]}"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graders.base import Verdict
 
-from .conftest import TWO_CHECKS
+from .conftest import THREE_CHECKS
 
 # The program writes the files a plan will collect, then swaps most of them for something else; a daemon keeps
 # swapping one between a file and a symlink to /etc/passwd, hoping to win a race with the copy.
@@ -66,7 +66,7 @@ COLLECT = ["report.txt", "passwd.txt", "environ.txt", "fifo.txt", "dir.txt", "sp
 
 
 def test_collected_files_are_regular_files_only_and_capped(hostile):
-    grade, result = hostile.check(SWAPPER, Verdict.FAILED, TWO_CHECKS, collect=COLLECT)
+    grade, result = hostile.check(SWAPPER, Verdict.FAILED, THREE_CHECKS, collect=COLLECT)
     assert result.files["report.txt"] == b"honest content of report.txt"
     assert result.files["nested/out.txt"] == b"honest content of nested/out.txt"
     errors = result.file_errors

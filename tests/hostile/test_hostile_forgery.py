@@ -2,8 +2,8 @@
 modules, hunting for the expected values, killing or stopping the harness, fake result files.
 
 None of them may gain a point: the expected values never enter the container, the judge reads plain JSON records
-(one per check id, anything odd fails the check), and the result frame is trusted only if it is the one frame the
-entry process wrote before exiting normally.
+(one per check id, anything odd fails the check), and the result frames are trusted only if they are the ones
+the entry process wrote, one per phase, before exiting normally.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from graders.base import Verdict
 
-from .conftest import BENIGN, BIG_SUM, ONE_CHECK, POINTS, PROGRAM_STDIN, PROGRAM_SUM, TWO_CHECKS, make_spec
+from .conftest import BENIGN, BIG_SUM, ONE_CHECK, POINTS, PROGRAM_STDIN, PROGRAM_SUM, THREE_CHECKS, make_spec
 
 MAIN = """
 
@@ -427,7 +427,8 @@ def big_input_spec(runtime):
     """The hostile exercise with a program input larger than a pipe holds (the entry process writes it while
     the program runs)."""
     spec = make_spec(runtime)
-    spec.checks[2]["program"]["stdin"] = PROGRAM_STDIN + "padding line\n" * 20_000
+    program = next(check for check in spec.checks if check["id"] == "program")
+    program["program"]["stdin"] = PROGRAM_STDIN + "padding line\n" * 20_000
     return spec
 
 
@@ -445,7 +446,7 @@ if __name__ == "__main__":
     print("closed my input")
 """
     spec = big_input_spec(hostile.runtime)
-    grade, result = hostile.check(code, Verdict.FAILED, TWO_CHECKS, spec=spec)
+    grade, result = hostile.check(code, Verdict.FAILED, THREE_CHECKS, spec=spec)
     assert result.status == "completed"
     # And a correct program that reads only the line it needs from the same large input gets full marks.
     grade, result = hostile.grade(BENIGN, spec=spec)

@@ -13,7 +13,7 @@ import pytest
 
 from graders.base import Verdict
 
-from .conftest import TWO_CHECKS
+from .conftest import THREE_CHECKS
 
 TEMPLATE = """
 import errno, socket
@@ -70,7 +70,7 @@ PROBES = {
 
 @pytest.mark.parametrize("name", list(PROBES))
 def test_network_is_unreachable(hostile, name):
-    grade, _ = hostile.check(TEMPLATE.format(body=PROBES[name]), Verdict.FAILED, TWO_CHECKS)
+    grade, _ = hostile.check(TEMPLATE.format(body=PROBES[name]), Verdict.FAILED, THREE_CHECKS)
     said = grade.diagnostics["outputs"]["program"]
     assert said.startswith("BLOCKED"), said
     assert "CONNECTED" not in said and "RESOLVED" not in said

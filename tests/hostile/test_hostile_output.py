@@ -9,7 +9,7 @@ import pytest
 
 from graders.base import Verdict
 
-from .conftest import TWO_CHECKS
+from .conftest import THREE_CHECKS
 
 MAIN = """
 
@@ -76,7 +76,7 @@ def add(a, b):
 if __name__ == "__main__":
     os.write(1, bytes(range(256)) * 4 + b"\\xc3\\x28\\xed\\xa0\\x80\\n")
 """
-    grade, result = hostile.check(code, Verdict.FAILED, TWO_CHECKS)
+    grade, result = hostile.check(code, Verdict.FAILED, THREE_CHECKS)
     stored = grade.diagnostics["outputs"]["program"]
     assert "\ufffd" in stored and "\\x00" in stored and "\\x1b" in stored
 
@@ -142,5 +142,5 @@ def add(a, b):
 if __name__ == "__main__":
     print("wrong answer\\r8675309")
 """
-    grade, _ = hostile.check(code, Verdict.FAILED, TWO_CHECKS)
+    grade, _ = hostile.check(code, Verdict.FAILED, THREE_CHECKS)
     assert grade.diagnostics["outputs"]["program"] == "wrong answer\\x0d8675309\n"

@@ -12,7 +12,7 @@ import pytest
 
 from graders.base import Verdict
 
-from .conftest import TWO_CHECKS
+from .conftest import THREE_CHECKS
 
 TEMPLATE = """
 import ctypes, errno, os, socket
@@ -123,7 +123,7 @@ SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "REDIS", "DATABASE", "AWS"
 
 @pytest.mark.parametrize("name", list(PROBES))
 def test_privileged_operations_fail(hostile, name):
-    grade, _ = hostile.check(TEMPLATE.format(body=PROBES[name]), Verdict.FAILED, TWO_CHECKS)
+    grade, _ = hostile.check(TEMPLATE.format(body=PROBES[name]), Verdict.FAILED, THREE_CHECKS)
     said = grade.diagnostics["outputs"]["program"].strip()
     expected = EXPECTED.get(name, {}).get(hostile.runtime)
     if isinstance(expected, str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from graders.base import Verdict
-from .conftest import ONE_CHECK, TWO_CHECKS
+from .conftest import ONE_CHECK, THREE_CHECKS, TWO_CHECKS
 
 MAIN = """
 
@@ -23,8 +23,8 @@ PROCESS = Verdict.PROCESS_LIMIT
 MEMORY = Verdict.MEMORY_LIMIT
 RUNTIME_ERROR = Verdict.RUNTIME_ERROR
 
-# The program computes the sum itself and the public test calls add(1, 2): only the calls step misbehaves, which
-# keeps each case near one wall limit. Every step misbehaves in the *-every-step cases.
+# The program computes the sum itself and the public test and the visible example call add(1, 2): only the hidden
+# calls misbehave, which keeps each case near one wall limit. Every step misbehaves in the *-every-step cases.
 DIRECT_MAIN = """
 
 if __name__ == "__main__":
@@ -83,9 +83,10 @@ def add(a, b):
 
 @pytest.mark.parametrize("name", list(TIME_CASES))
 def test_time_limits(hostile, name):
-    grade, _ = hostile.check(TIME_CASES[name] + DIRECT_MAIN, TIME, ONE_CHECK)
-    assert {c.id: c.status for c in grade.checks}["program"] == "passed"
-    assert all(check.status in ("timeout", "missing") for check in grade.checks if check.id != "program")
+    grade, _ = hostile.check(TIME_CASES[name] + DIRECT_MAIN, TIME, TWO_CHECKS)
+    statuses = {c.id: c.status for c in grade.checks}
+    assert statuses.pop("program") == "passed" and statuses.pop("add-example") == "passed"
+    assert all(status in ("timeout", "missing") for status in statuses.values())
 
 
 EVERY_STEP_CASES = {
@@ -122,9 +123,9 @@ def add(a, b):
 if __name__ == "__main__":
     time.sleep(60)
 """
-    grade, _ = hostile.check(code, TIME, TWO_CHECKS)
-    assert {c.id: c.status for c in grade.checks} == {"add-big": "passed", "add-small": "passed",
-                                                        "program": "timeout"}
+    grade, _ = hostile.check(code, TIME, THREE_CHECKS)
+    assert {c.id: c.status for c in grade.checks} == {"add-example": "passed", "add-big": "passed",
+                                                        "add-small": "passed", "program": "timeout"}
 
 
 PROCESS_CASES = {
@@ -132,7 +133,7 @@ PROCESS_CASES = {
 import os
 
 def add(a, b):
-    if a == 1:  # the public test: keeps the case within two wall limits
+    if a == 1:  # the public test and the visible example: keeps the case within two wall limits
         return a + b
     while True:
         try:
@@ -166,10 +167,12 @@ def test_process_limits(hostile, name):
     # Under gVisor the limit is RLIMIT_NPROC inside the sandbox (the cgroup counts gVisor's own threads): a failed
     # thread start is an ordinary error there (or, swallowed, a timeout). Each forked process costs gVisor about
     # 14 MB of host memory, so a fork bomb gets the whole sandbox OOM-killed before RLIMIT_NPROC: memory limit.
+    # The fork bomb spares the visible example (its point, unless gVisor's whole sandbox was killed).
     verdict = {"runc": PROCESS, "runsc": {PROCESS, RUNTIME_ERROR, TIME, MEMORY}}
-    grade, result = hostile.check(PROCESS_CASES[name] + MAIN, verdict, 0.0)
+    score = {0.0, ONE_CHECK} if name == "fork-bomb" else 0.0
+    grade, result = hostile.check(PROCESS_CASES[name] + MAIN, verdict, score)
     if hostile.runtime == "runc":
-        assert result.step("calls").pids_exhausted
+        assert result.step("hidden-calls").pids_exhausted
 
 
 MEMORY_CASES = {
@@ -210,7 +213,8 @@ def test_memory_limits(hostile, name):
     # A bytearray larger than the container's memory may fail fast with MemoryError (no overcommit): a runtime
     # error then, never points. gVisor's Sentry may also be killed whole by the host cgroup.
     verdict = {"runc": {MEMORY, RUNTIME_ERROR}, "runsc": {MEMORY, RUNTIME_ERROR, TIME}}
-    hostile.check(MEMORY_CASES[name] + MAIN, verdict, 0.0)
+    score = {0.0, ONE_CHECK} if name == "memory-in-many-children" else 0.0  # it spares the visible example
+    hostile.check(MEMORY_CASES[name] + MAIN, verdict, score)
 
 
 DISK_CASES = {

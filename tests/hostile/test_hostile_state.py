@@ -5,7 +5,7 @@ import uuid
 
 from graders.base import Verdict
 
-from .conftest import TWO_CHECKS
+from .conftest import THREE_CHECKS
 
 # Writes marker files everywhere it can and starts a daemon (double fork, new session, SIGTERM/SIGHUP ignored,
 # re-forking itself so its pid keeps changing) during the calls step; the program step reports whether the daemon
@@ -69,9 +69,9 @@ if __name__ == "__main__":
 
 def test_files_and_daemons_do_not_outlive_their_step_nor_their_submission(hostile):
     tag = uuid.uuid4().hex[:8]
-    first, first_result = hostile.check(FIRST.format(tag=tag), Verdict.FAILED, TWO_CHECKS)
+    first, first_result = hostile.check(FIRST.format(tag=tag), Verdict.FAILED, THREE_CHECKS)
     assert first.diagnostics["outputs"]["program"] == "daemon log grew=False others=[]\n"
-    second, second_result = hostile.check(SECOND.format(tag=tag), Verdict.FAILED, TWO_CHECKS)
+    second, second_result = hostile.check(SECOND.format(tag=tag), Verdict.FAILED, THREE_CHECKS)
     assert second.diagnostics["outputs"]["program"] == "left=[] others=[] files=['sub']\n"
     assert first_result.container_id != second_result.container_id
 
@@ -96,6 +96,6 @@ if __name__ == "__main__":
     print("the program printed nothing useful")
 """
     grade, result = hostile.check(code, Verdict.FAILED, 0.0)
-    assert {c.id: c.status for c in grade.checks} == {"add-big": "failed", "add-small": "failed",
-                                                        "program": "failed"}
+    assert {c.id: c.status for c in grade.checks} == {"add-example": "failed", "add-big": "failed",
+                                                        "add-small": "failed", "program": "failed"}
     assert result.step("program:program").stdout == "the program printed nothing useful\n"

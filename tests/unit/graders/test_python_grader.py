@@ -37,7 +37,7 @@ def result(*steps, status="completed"):
 
 
 def calls(records="", **kwargs):
-    return StepOutcome(name="calls", exit_code=0, records=records, **kwargs)
+    return StepOutcome(name="hidden-calls", exit_code=0, records=records, **kwargs)
 
 
 def program(stdout="", exit_code=0, **kwargs):
@@ -56,7 +56,10 @@ def test_plan_never_carries_expected_values(spec, grader):
     plan = grader.plan(spec, {"solution.py": "def add(a, b): return a + b"})
     serialized = json.dumps(plan.job())
     assert str(SECRET) not in serialized and "HELLO" not in serialized
-    assert [s["name"] for s in plan.steps] == ["calls", "program:echo"]  # a graded run does not pay for pytest
+    # A graded run pays no pytest; without a visible example, a visible step compiles the files.
+    assert [(s["name"], s["hidden"]) for s in plan.steps] == [
+        ("compile", False), ("hidden-calls", True), ("program:echo", True)]
+    assert str(SECRET) not in json.dumps(plan.job()) and "HELLO" not in json.dumps(plan.hidden_job("n"))
     assert set(plan.files) == {"solution.py"}
 
 
@@ -117,12 +120,21 @@ def test_limit_verdicts(spec, grader, flags, verdict):
     assert grade.verdict == verdict
 
 
-def test_runtime_error_shows_the_last_line_of_the_traceback(spec, grader):
-    failing = StepOutcome(name="calls", exit_code=1, stderr="Traceback...\nZeroDivisionError: division by zero\n",
-                          records=record("adds", error="import failed: ZeroDivisionError: division by zero"))
+def test_a_syntax_error_is_shown_from_the_visible_compile_step(spec, grader):
+    compiled = StepOutcome(name="compile", exit_code=1, hidden=False,
+                           stderr='  File "/work/sub/solution.py", line 1\nSyntaxError: invalid syntax\n')
+    failing = record("adds", error="import failed: SyntaxError: invalid syntax", traceback="...")
+    grade = grader.judge(spec, graded_plan(spec, grader), result(compiled, calls(failing), program("", exit_code=1)))
+    assert grade.verdict == Verdict.RUNTIME_ERROR and grade.message == "SyntaxError: invalid syntax"
+
+
+def test_runtime_error_in_hidden_checks_gives_only_the_verdict(spec, grader):
+    failing = StepOutcome(name="hidden-calls", exit_code=1, stderr="Traceback...\nValueError: 918273645\n",
+                          records=record("adds", error=f"import failed: ValueError: {SECRET}", traceback="..."))
     grade = grader.judge(spec, graded_plan(spec, grader), result(failing, program("HELLO\n")))
-    assert grade.verdict == Verdict.RUNTIME_ERROR
-    assert "ZeroDivisionError" in grade.message
+    assert grade.verdict == Verdict.RUNTIME_ERROR and grade.message == ""
+    assert str(SECRET) not in json.dumps(grade.feedback())
+    assert str(SECRET) in json.dumps(grade.diagnostics)  # staff still see it
 
 
 @pytest.mark.parametrize("status, oom, verdict", [
@@ -150,17 +162,66 @@ def test_practice_run_reports_public_tests_and_scores_nothing(spec, grader):
     assert grade.verdict == Verdict.FAILED and grade.public_tests[0].message == "assert 2 == 3"
 
 
+EXAMPLE_SPEC = {
+    "kind": "python", "files": ["solution.py"],
+    "checks": [{"id": "example", "name": "Example", "call": {"function": "add", "args": [2, 3]}, "expect": 5,
+                "hidden": False},
+               {"id": "example-program", "name": "Example program", "program": {"stdin": "2 3\n"},
+                "expect_stdout": "5\n", "hidden": False},
+               {"id": "secret", "name": "Secret", "call": {"function": "add", "args": [4, SECRET]}, "expect": 8},
+               {"id": "secret-program", "name": "Secret program", "program": {"stdin": f"4 {SECRET}\n"},
+                "expect_stdout": "8\n"}]}
+
+
+def visible_calls(records="", **kwargs):
+    return StepOutcome(name="calls", exit_code=0, records=records, hidden=False, **kwargs)
+
+
+def test_visible_examples_run_in_a_phase_without_hidden_inputs(grader):
+    spec = ExerciseSpec.from_dict(EXAMPLE_SPEC)
+    plan = grader.plan(spec, {"solution.py": "x"})
+    assert [(s["name"], s["hidden"]) for s in plan.steps] == [
+        ("calls", False), ("program:example-program", False), ("hidden-calls", True), ("program:secret-program", True)]
+    assert [[s["name"] for s in phase] for phase in plan.phases()] == [
+        ["calls", "program:example-program"], ["hidden-calls", "program:secret-program"]]
+    first, second = json.dumps(plan.job()), json.dumps(plan.hidden_job("n"))
+    assert str(SECRET) not in first and '"phases": 2' in first
+    assert str(SECRET) in second and "[2, 3]" not in second
+
+
 def test_visible_example_check_explains_the_failure(grader):
-    spec = ExerciseSpec.from_dict({
-        "kind": "python", "files": ["solution.py"],
-        "checks": [{"id": "example", "name": "Example", "call": {"function": "add", "args": [2, 3]}, "expect": 5,
-                    "hidden": False},
-                   {"id": "secret", "name": "Secret", "call": {"function": "add", "args": [4, 4]}, "expect": 8}]})
+    spec = ExerciseSpec.from_dict(EXAMPLE_SPEC)
     grade = grader.judge(spec, grader.plan(spec, {"solution.py": "x"}),
-                         result(calls(record("example", value=6) + record("secret", value=9))))
-    example, secret = grade.checks
+                         result(visible_calls(record("example", value=6)), calls(record("secret", value=9))))
+    example, secret = grade.checks[0], grade.checks[2]
     assert not example.hidden and example.message == "add(2, 3) returned 6, expected 5"
     assert secret.hidden and secret.message == ""
+
+
+def test_visible_example_errors_show_the_traceback_and_hidden_ones_nothing(grader):
+    spec = ExerciseSpec.from_dict(EXAMPLE_SPEC)
+    traceback = 'Traceback (most recent call last):\n  File "/work/sub/solution.py", line 2, in add\nValueError: 2\n'
+    program_error = 'Traceback (most recent call last):\n  File "/work/sub/solution.py", line 5\nEOFError: no\n'
+    grade = grader.judge(spec, grader.plan(spec, {"solution.py": "x"}), result(
+        visible_calls(record("example", error="ValueError: 2", traceback=traceback)),
+        StepOutcome(name="program:example-program", exit_code=1, stderr=program_error, hidden=False),
+        calls(record("secret", error=f"ValueError: {SECRET}", traceback=f"ValueError: {SECRET}\n")),
+        StepOutcome(name="program:secret-program", exit_code=1, stderr=f"ValueError: {SECRET}\n")))
+    statuses = {c.id: (c.status, c.message) for c in grade.checks}
+    assert statuses == {"example": ("error", traceback), "example-program": ("error", program_error),
+                        "secret": ("error", ""), "secret-program": ("error", "")}
+    assert grade.verdict == Verdict.RUNTIME_ERROR and grade.message == "ValueError: 2"
+    assert str(SECRET) not in json.dumps(grade.feedback())
+
+
+def test_a_runtime_error_only_in_the_hidden_phase_has_no_message(grader):
+    spec = ExerciseSpec.from_dict(EXAMPLE_SPEC)
+    grade = grader.judge(spec, grader.plan(spec, {"solution.py": "x"}), result(
+        visible_calls(record("example", value=5)),
+        StepOutcome(name="program:example-program", exit_code=0, stdout="5\n", hidden=False),
+        calls(record("secret", error=f"ValueError: {SECRET}")),
+        StepOutcome(name="program:secret-program", exit_code=1, stderr=f"Traceback\nValueError: {SECRET}\n")))
+    assert grade.verdict == Verdict.RUNTIME_ERROR and grade.message == "" and grade.score == 5.0
 
 
 @pytest.mark.parametrize("change, words", [

@@ -1,16 +1,25 @@
 """Entry process of the Python sandbox image.
 
 It waits on stdin for exactly one job, writes the job's files into the writable work dir, runs each step in a
-forked child (so the learner's code starts with the interpreter already up) and answers with
-one result frame on stdout. Then it exits, and the container is destroyed by the worker.
+forked child (so the learner's code starts with the interpreter already up) and answers with one result frame
+per phase on stdout. Then it exits, and the container is destroyed by the worker.
+
+A job has one or two phases. With two, the first message holds the files and the visible steps only; the hidden
+steps (the inputs of hidden checks) come in a second message, which the runner sends once it has the first
+phase's frame, and which this process reads only after that frame: by then every process of the first phase is
+dead (kill_leftovers), so no learner code that could show its output to the learner ever runs in a process,
+or beside a pipe, that held a hidden input.
 
 Nothing in here is trusted by the grader: the worker judges what this process reports against expected values
 that never enter the container. The process still makes itself hard to tamper with: it is not dumpable (so the
 learner's code cannot read its memory or reach its stdout through /proc), it kills every leftover process
 after each step, and it caps what it reads from the learner's pipes.
 
-Frames on stdout: ``LMS1 <length>\\n<json>``. The first says ``{"ready": true}`` once the imports are done.
-Job on stdin: ``<length>\\n<json>`` with ``files`` (path -> text) and ``steps``.
+Frames on stdout: ``LMS1 <length>\\n<json>``. The first says ``{"ready": true}`` once the imports are done; then
+one ``{"phase": <number>, "steps": [...]}`` per phase (the second also echoes the ``nonce`` of its message, the
+last carries the collected ``files``), or ``{"error": ...}`` for a job refused before any learner code ran.
+Messages on stdin: ``<length>\\n<json>``. The job: ``files`` (path -> text), ``steps``, ``limits``, ``collect``,
+``phases`` (1 when absent); the second phase's message: ``steps`` and ``nonce``.
 """
 import ctypes
 import errno
@@ -26,7 +35,7 @@ import time
 
 # Every container starts this process, so what it imports costs CPU per submission: pytest is imported only by the
 # step that runs it (practice runs: ~90 ms), runpy once per job that runs programs (before forking, so each case's
-# child has it), base64 and traceback only when a file is collected or a step fails.
+# child has it), base64 and traceback only when a file is collected or a learner's exception is reported.
 
 WORK_DIR = "/work/sub"
 MAX_JOB_BYTES = 8 * 1024 * 1024
@@ -71,7 +80,7 @@ def read_exact(fd, count):
     return b"".join(chunks)
 
 
-def read_job():
+def read_message():
     header = b""
     while not header.endswith(b"\n"):
         byte = os.read(0, 1)
@@ -164,6 +173,24 @@ def action_pytest(args):
     return int(code)
 
 
+def learner_traceback(exc, frames_cap=1500, error_cap=500):
+    """The traceback of an exception raised by the learner's code, from the first frame of a file in the work dir
+    (the harness's own frames, this file's, importlib's, runpy's, are left out); the frames and the error line are
+    capped apart, so that a huge message keeps its traceback and a deep one its error line."""
+    try:
+        import traceback
+
+        tb = exc.__traceback__
+        while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(WORK_DIR + "/"):
+            tb = tb.tb_next
+        frames = "".join(traceback.format_tb(tb)) if tb is not None else ""
+        error = "".join(traceback.format_exception_only(type(exc), exc))
+    except BaseException:  # noqa: BLE001 - an exception whose formatting fails still gets its record
+        return ""
+    head = "Traceback (most recent call last):\n" if frames else ""
+    return head + frames[-frames_cap:] + error[:error_cap]
+
+
 class _CallTimeout(Exception):
     pass
 
@@ -196,9 +223,9 @@ def action_calls(args):
     try:
         module = __import__(args["module"])
     except BaseException as exc:  # noqa: BLE001 - the learner's module may raise anything, even SystemExit
-        message = f"import failed: {type(exc).__name__}: {exc}"[:500]
+        record = {"error": f"import failed: {type(exc).__name__}: {exc}"[:500], "traceback": learner_traceback(exc)}
         for call in args["calls"]:
-            writer.write({"id": call["id"], "error": message})
+            writer.write({"id": call["id"], **record})
         return 1
     per_call = float(args.get("call_timeout", 2.0))
     for call in args["calls"]:
@@ -214,7 +241,8 @@ def action_calls(args):
         except _CallTimeout:
             record = {"id": call["id"], "error": "timeout"}
         except BaseException as exc:  # noqa: BLE001
-            record = {"id": call["id"], "error": f"{type(exc).__name__}: {exc}"[:500]}
+            record = {"id": call["id"], "error": f"{type(exc).__name__}: {exc}"[:500],
+                      "traceback": learner_traceback(exc)}
         try:
             writer.write(record)
         except (TypeError, ValueError) as exc:
@@ -231,7 +259,16 @@ def action_program(args):
     return 0
 
 
-ACTIONS = {"pytest": action_pytest, "calls": action_calls, "program": action_program}
+def action_compile(args):
+    """Compile the learner's files without running anything of theirs: a syntax error shows up on stderr."""
+    for path in args["paths"]:
+        target = os.path.join(WORK_DIR, path)
+        with open(target, encoding="utf-8") as handle:
+            compile(handle.read(), target, "exec", dont_inherit=True)
+    return 0
+
+
+ACTIONS = {"pytest": action_pytest, "calls": action_calls, "program": action_program, "compile": action_compile}
 
 
 def child_main(step, limits, fds):
@@ -263,11 +300,9 @@ def child_main(step, limits, fds):
         code = ACTIONS[step["action"]](step.get("args", {}))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:  # noqa: BLE001 - report the learner's traceback on stderr
+    except BaseException as exc:  # noqa: BLE001 - report the learner's traceback on stderr
         try:
-            import traceback
-
-            traceback.print_exc()
+            sys.stderr.write(learner_traceback(exc))
         except BaseException:  # noqa: BLE001
             pass
         code = 1
@@ -281,7 +316,8 @@ def child_main(step, limits, fds):
 
 
 def kill_leftovers(timeout=2.0):
-    """Kill every process but us and init: what a step forked must not live into the next step.
+    """Kill every process but us and init: what a step forked must not live into the next step. True once none
+    is left, False if some still were after `timeout`.
 
     Loop until kill(-1) finds nothing left to signal. Waiting until we have no child is not enough: gVisor has no
     PR_SET_CHILD_SUBREAPER, so there an orphan (a double-forked daemon) is init's child, not ours, and a daemon
@@ -301,8 +337,10 @@ def kill_leftovers(timeout=2.0):
                 break
             if pid == 0:
                 break
-        if not signalled or time.monotonic() > deadline:
-            return
+        if not signalled:
+            return True
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.001)
 
 
@@ -355,7 +393,10 @@ def run_step(step, limits):
             # The child is gone; whatever still holds its pipes is a leftover and will be killed.
             deadline = min(deadline, now + 0.05)
         writers = [stdin_w] if stdin_w is not None else []
-        readable, writable, _ = select.select(list(open_fds), writers, [], min(0.01, deadline - now))
+        # With every pipe closed, only the child's exit is awaited, which comes within a millisecond or so of
+        # its last close: poll for it finely rather than sleep 10 ms (on every step of every submission).
+        poll = 0.01 if open_fds or writers else 0.001
+        readable, writable, _ = select.select(list(open_fds), writers, [], min(poll, deadline - now))
         if writable:
             try:
                 sent = os.write(stdin_w, stdin_data[:65536])
@@ -488,6 +529,12 @@ def collect_files(spec):
     return {path: collect_one(path, cap) for path in paths[:COLLECT_MAX_FILES] if isinstance(path, str)}
 
 
+def run_phase(steps, limits):
+    if any(step.get("action") == "program" for step in steps):
+        import pkgutil, runpy  # noqa: F401,E401 - loaded once here (run_path uses pkgutil), not in every child
+    return [run_step(step, limits) for step in steps]
+
+
 def main():
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -496,23 +543,41 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     write_frame({"ready": True})
     try:
-        job = read_job()
+        job = read_message()
+        phases = job.get("phases", 1)
+        if phases not in (1, 2):
+            raise ValueError(f"{phases!r} phases")
         write_files(job.get("files", {}))
     except (EOFError, ValueError, OSError) as exc:
         write_frame({"error": f"bad job: {exc}"})
         return 2
     limits = job.get("limits", {})
-    if any(step.get("action") == "program" for step in job.get("steps", [])):
-        import pkgutil, runpy  # noqa: F401,E401 - loaded once here (run_path uses pkgutil), not in every child
-    results = [run_step(step, limits) for step in job.get("steps", [])]
-    frame = {"steps": results}
-    if job.get("collect"):
-        frame["files"] = collect_files(job["collect"])
-    write_frame(frame)
+    message = job
+    for number in range(1, phases + 1):
+        if number > 1:
+            # The hidden steps: sent by the runner only once it has the previous frame, read only now. Anything
+            # else in their place was put there by the previous phase's code: no frame, the runner sees a crash.
+            try:
+                message = read_message()
+            except (EOFError, ValueError):
+                return 3
+            if not isinstance(message, dict):
+                return 3
+        frame = {"phase": number, "steps": run_phase(message.get("steps", []), limits)}
+        # A frame goes out only once no learner process is left: none can then read the next message on its way
+        # in, nor take this frame off the stdout pipe (both are reachable through PID 1's descriptors), nor swap a
+        # file being collected. If some cannot be killed, no frame: the runner sees a crash and sends nothing more.
+        if not kill_leftovers():
+            return 3
+        if number > 1:
+            frame["nonce"] = message.get("nonce")
+        if number == phases and job.get("collect"):
+            frame["files"] = collect_files(job["collect"])
+        write_frame(frame)
     return 0
 
 
 if __name__ == "__main__":
-    # The result frame is written with os.write: nothing is buffered. Exiting at once (no interpreter teardown)
-    # closes the stream sooner, and the runner waits for that close before it trusts the frame.
+    # The result frames are written with os.write: nothing is buffered. Exiting at once (no interpreter teardown)
+    # closes the stream sooner, and the runner waits for that close before it trusts the frames.
     os._exit(main())
