@@ -15,6 +15,7 @@ from typing import Callable
 from sandboxes.container import SandboxContainer
 
 log = logging.getLogger(__name__)
+REFILL_BACKOFF_MAX_SECONDS = 5.0  # an engine back after a restart gets its pools refilled within seconds
 
 
 class WarmPool:
@@ -74,7 +75,7 @@ class WarmPool:
                 if deficit > 0:
                     self.refilling += 1
             if deficit <= 0:
-                self._expire_idle()
+                self.check_members()
                 self.wake.wait(timeout=5)
                 self.wake.clear()
                 continue
@@ -87,7 +88,7 @@ class WarmPool:
                     self.last_failure = str(exc)[:300]
                 log.warning("warm pool %s: could not start a container: %s", self.name, exc)
                 self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 30)
+                backoff = min(backoff * 2, REFILL_BACKOFF_MAX_SECONDS)
                 continue
             backoff = 0.5
             with self.lock:
@@ -101,16 +102,20 @@ class WarmPool:
             if stale is not None:
                 self.dispose(stale)
 
-    def _expire_idle(self) -> None:
-        """Replace containers that waited too long, so a pool never hands out one from a stale image."""
+    def check_members(self) -> None:
+        """Replace containers that died while waiting (an engine restart kills them all) and those that waited
+        too long, so a pool never hands out one from a stale image."""
         now = time.monotonic()
-        with self.lock:
-            expired = [c for c in self.ready if now - c.created_at > self.max_idle_seconds]
-            for container in expired:
+        with self.lock:  # a member is checked only while still in the pool: take() cannot hand it out meanwhile
+            dead = [c for c in self.ready if not c.is_alive()]
+            expired = [c for c in self.ready if c not in dead and now - c.created_at > self.max_idle_seconds]
+            for container in dead + expired:
                 self.ready.remove(container)
-        for container in expired:
-            self.counters["expired"] += 1
+        for container in dead + expired:
+            self.counters["dead_while_ready" if container in dead else "expired"] += 1
             self.dispose(container)
+        if dead or expired:
+            self.wake.set()
 
     def close(self) -> None:
         self.stopping.set()
@@ -136,5 +141,6 @@ class WarmPool:
                 "misses": self.counters["misses"],
                 "failures": self.counters["failures"],
                 "dead_on_take": self.counters["dead_on_take"],
+                "dead_while_ready": self.counters["dead_while_ready"],
                 "last_failure": self.last_failure,
             }

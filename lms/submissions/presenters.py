@@ -26,6 +26,9 @@ STATUS_LABELS = {
     "completed": _l("Graded"),
     "error": _l("Grading error"),
 }
+# Queued, but the job has not reached the queue yet (Redis unreachable when it was sent): it is saved, and is
+# enqueued as soon as the queue is back.
+WAITING_FOR_QUEUE_LABEL = _l("Saved: waiting for the grading queue to come back")
 CHECK_STATUS_LABELS = {
     "passed": _l("passed"),
     "failed": _l("failed"),
@@ -76,7 +79,10 @@ def present(submission: Submission, with_files: bool = False) -> dict:
         "created_at": submission.created_at.isoformat() + "Z",
         "queue_position": None,
         "retrying": submission.status == Status.QUEUED and submission.attempts > 1,
+        "waiting_for_queue": submission.status == Status.QUEUED and submission.queued_at is None,
     }
+    if data["waiting_for_queue"]:
+        data["status_label"] = str(WAITING_FOR_QUEUE_LABEL)
     if submission.status == Status.QUEUED:
         data["queue_position"] = queue_position(submission.job_id)
     if submission.is_final:

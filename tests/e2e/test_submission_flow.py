@@ -111,7 +111,7 @@ def test_long_polling_answers_when_the_worker_finishes(live_server, content, mak
     follower.join(timeout=60)
     final = replies[-1][0]
     assert final["final"] and final["verdict"] == "passed"
-    assert len(replies) <= 5
+    assert len(replies) <= 8  # a handful (one per 2 s while queued, one per change), not a polling storm
     assert replies[-1][1] - stored < 1.0  # the last answer came right after the worker stored the grade
 
 

@@ -127,3 +127,60 @@ def test_a_cold_container_is_labelled_with_the_plan_and_its_owner(runner, docker
     runner.run(plan)
     watcher.join()
     assert seen["lms.owner"] == runner.owner and seen["lms.sandbox"] == "1" and seen["lms.scope"] == "tests"
+
+
+def test_a_visible_example_runs_first_and_shows_its_traceback(runner):
+    """The example's call runs in the visible phase (hidden checks after it, in another process); its error comes
+    with the traceback of the learner's code, the hidden checks' with nothing."""
+    example = {"id": "example", "name": "Example", "call": {"function": "add", "args": [1, 1]}, "expect": 2,
+               "hidden": False}
+    spec = ExerciseSpec.from_dict({**SPEC, "checks": [example, *SPEC["checks"]]})
+    grader = get_grader("python")
+    code = "def add(a, b):\n    return check(a) + b\n\ndef check(a):\n    raise ValueError(f'no {a}')\n"
+    plan = grader.plan(spec, {"solution.py": code})
+    sandbox = runner.run(plan)
+    result = grader.judge(spec, plan, sandbox)
+    assert [(step.name, step.hidden) for step in sandbox.steps] == [
+        ("calls", False), ("hidden-calls", True), ("program:program", True)]
+    assert result.verdict == Verdict.RUNTIME_ERROR and result.message == "ValueError: no 1"
+    shown = {c.id: c.message for c in result.checks}
+    assert shown["example"].startswith("Traceback (most recent call last):\n")
+    assert "line 2, in add" in shown["example"] and "in check" in shown["example"]
+    assert shown["example"].endswith("ValueError: no 1\n")
+    assert shown["small"] == shown["negative"] == shown["program"] == ""
+    assert "no -2" in result.diagnostics["outputs"]["negative"]  # for staff
+
+
+def test_a_container_the_engine_stops_is_the_platforms_failure_not_a_crash(runner, docker_client):
+    """`docker stop` (what a daemon restart does to every container) ends the sandbox like a crash would, but the
+    engine logs it: a grading error to retry, never the learner's runtime error. The learner's own kill is not."""
+    import threading
+    import time
+    import uuid
+
+    from sandboxes.container import SandboxError
+
+    spec = ExerciseSpec.from_dict(SPEC)
+    grader = get_grader("python")
+    slow = "import time\ntime.sleep(1.5)\n" + CORRECT
+    plan = grader.plan(spec, {"solution.py": slow})
+    plan.labels = {"lms.test": uuid.uuid4().hex}
+
+    def stop_it():
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            found = docker_client.containers.list(filters={"label": f"lms.test={plan.labels['lms.test']}"})
+            if found:
+                time.sleep(0.3)
+                found[0].stop(timeout=0)
+                return
+            time.sleep(0.05)
+
+    stopper = threading.Thread(target=stop_it)
+    stopper.start()
+    with pytest.raises(SandboxError, match="engine stopped"):
+        runner.run(plan)
+    stopper.join()
+    suicide = grader.plan(spec, {"solution.py": "import os\nos.kill(os.getppid(), 9)\n"})
+    killed = grader.judge(spec, suicide, runner.run(suicide))
+    assert killed.verdict == Verdict.RUNTIME_ERROR  # learner code killing the entry process is theirs to fix

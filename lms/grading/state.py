@@ -1,0 +1,38 @@
+"""A submission's grading state changes by compare-and-set: each change names the attempt and the statuses it
+starts from, and happens only if the row still says so. Web requests, workers, RQ's abandoned-job handling and the
+recovery loop may all act on one row at once (a worker thought dead that was only slow, a job enqueued twice); the
+row decides, so an attempt that was replaced can never overwrite the grade of the one that replaced it.
+"""
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from lms.extensions import db
+from lms.submissions.models import Status, Submission
+
+LIVE = (Status.QUEUED, Status.RUNNING)
+
+
+def transition(submission: Submission, attempt: int, from_statuses, *where, **values) -> bool:
+    """Set `values` on the row if it is still at `attempt` in one of `from_statuses` (and `where` holds); commit.
+    The object in the session is updated too when the change happened. Returns whether it happened."""
+    result = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.attempts == attempt,
+               Submission.status.in_([str(s) for s in from_statuses]), *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    changed = result.rowcount == 1
+    db.session.commit()
+    if changed:
+        for name, value in values.items():
+            set_committed(submission, name, value)
+    return changed
+
+
+def set_committed(submission: Submission, name: str, value) -> None:
+    """Mirror a value the database now holds on the loaded object, without marking it changed."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    set_committed_value(submission, name, value)
