@@ -76,6 +76,33 @@ def test_worker_killed_mid_job(stack, probe, record):
                max(t for _, t in finals.values()) - killed_at, 1), containers_clean_after_s=round(left, 1))
 
 
+def test_worker_gone_for_good(stack, probe, record):
+    """A worker host that vanishes mid-job (frozen here with SIGSTOP: to Redis, a host cut off or powered off looks
+    the same, and nothing restarts it): no start-time recovery can help, so RQ's mechanism does — its job
+    heartbeats stop, their TTL runs out, the other worker's started-job registry cleanup finds the job abandoned,
+    and its failure callback queues the next attempt. Its containers go once its owner key expires."""
+    batch = send_batch(stack, 8)
+    victim = wait_until(lambda: running_on(stack, batch, "faults-2"), 30, 0.05, "a job running on faults-2")
+    victim_id = next(iter(victim))
+    pid = stack.pid("workers:worker-2")
+    os.kill(pid, signal.SIGSTOP)
+    gone_at = time.monotonic()
+    try:
+        finals = stack.wait_final({i: token for i, (token, _) in batch.items()}, 120)
+        assert_right_verdicts(finals, batch)
+        row = stack.rows([victim_id])[victim_id]
+        assert row["attempts"] >= 2 and row["worker"].startswith("faults-1."), row
+        recovered = finals[victim_id][1] - gone_at
+        assert recovered <= WALL_SECONDS * 2 + 30, f"re-graded {recovered:.1f} s after its worker vanished"
+    finally:
+        os.kill(pid, signal.SIGKILL)  # the host comes back as a new worker: supervisord starts it
+    wait_until(lambda: stack.pid("workers:worker-2") not in (0, pid), 30, 0.2, "the worker restarted")
+    wait_until(stack.pools_full, 60, 0.5, "the worker back and its pool full")
+    left = stack.assert_no_container_left()
+    record("worker gone (frozen) mid-job", killed_submission_final_after_s=round(recovered, 1),
+           containers_clean_after_s=round(left, 1))
+
+
 def test_redis_killed_and_down_for_a_while(stack, probe, record):
     """Redis killed (SIGKILL: whatever it held since its last snapshot is lost) and kept down 15 s while
     learners go on submitting: their submissions are accepted (202, row committed) or refused with a 503, never a

@@ -99,6 +99,13 @@ def make_spec(runtime: str, **limits) -> ExerciseSpec:
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """The hostile suite takes minutes: marked slow, so `-m "not slow"` skips it locally (CI runs everything)."""
+    for item in items:
+        if item.path.is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", params=RUNTIMES)
 def runtime(request) -> str:
     return request.param
