@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import socket
 import sys
 
 import click
@@ -15,6 +17,7 @@ from lms.catalog.importer import import_library, source_summaries
 from lms.catalog.models import SourceKind
 from lms.catalog.sources import current_operator
 
+WORKER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
 lms_cli = AppGroup("lms", help="LMS administration commands.")
 
 
@@ -122,12 +125,18 @@ def create_user_command(email, name, role, password):
 
 
 @lms_cli.command("worker")
-@click.option("--name", default="worker-1", help="Stable name: a restarted worker recovers its own jobs.")
+@click.option("--name", default=lambda: f"{socket.gethostname().split('.')[0][:40]}-1",
+              help="Stable name, unique in the deployment (default: <hostname>-1): a restarted worker takes back "
+                   "what it was grading when it died.")
 @click.option("--pool-size", default=2, show_default=True, help="Warm containers per profile (0: cold only).")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(name, pool_size, burst):
     """Run a grading worker (RQ) with its warm sandbox pool."""
     from lms.grading.worker import run_worker
+
+    # Rows record "<name>.<6 hex>" in 64 characters; a dot would confuse the name with RQ's per-start suffix.
+    if not WORKER_NAME.match(name):
+        raise click.BadParameter("letters, digits, - and _, at most 48 characters", param_hint="--name")
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_worker(current_app._get_current_object(), name=name, pool_size=pool_size, burst=burst)

@@ -1,4 +1,5 @@
-"""Configuration from the environment, with defaults that run on one machine (SQLite, local Redis, Docker)."""
+"""Configuration from the environment, with defaults that run on one machine (SQLite, local Redis, Docker);
+LMS_DATABASE_URL selects another database (PostgreSQL)."""
 from __future__ import annotations
 
 import os
@@ -25,10 +26,20 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def database_url() -> str:
+    """LMS_DATABASE_URL, else SQLite in var/. A PostgreSQL URL that names no driver gets psycopg (3), the one
+    installed: SQLAlchemy's default for postgresql:// is psycopg2."""
+    url = os.environ.get("LMS_DATABASE_URL") or f"sqlite:///{var_dir() / 'lms.sqlite'}"
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
 def load_config() -> dict:
     return {
         "SECRET_KEY": secret_key(),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("LMS_DATABASE_URL", f"sqlite:///{var_dir() / 'lms.sqlite'}"),
+        "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LMS_REDIS_URL": os.environ.get("LMS_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "LMS_QUEUE_NAME": os.environ.get("LMS_QUEUE_NAME", "grading"),
@@ -37,8 +48,7 @@ def load_config() -> dict:
         "LMS_MAX_SUBMISSION_BYTES": 64 * 1024,
         "LMS_MAX_PENDING_PER_USER": 3,
         "LMS_MAX_GRADING_ATTEMPTS": 3,
-        "LMS_RECOVERY_INTERVAL_SECONDS": 30,
-        "LMS_STUCK_QUEUED_SECONDS": 60,
+        "LMS_SWEEP_SECONDS": 10,  # workers reap unused sandbox containers and recover stuck rows this often
         "LMS_JOB_TIMEOUT_MARGIN_SECONDS": 30,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "LANGUAGES": ["fr", "ar", "en"],

@@ -31,3 +31,11 @@ def tune_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def postgres_in_utc(dialect, connection_record, cargs, cparams):
+    """PostgreSQL: sessions in UTC. Times are naive UTC (lms.clock); in the server's own time zone an aware time (or
+    now()) written to a `timestamp without time zone` column would be shifted by the offset."""
+    if dialect.name == "postgresql":
+        cparams["options"] = f"{cparams.get('options', '')} -c timezone=UTC".strip()

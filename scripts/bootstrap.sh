@@ -11,7 +11,7 @@ require_root "$@"
 start_ms="$(now_ms)"
 
 # --- system packages -------------------------------------------------------
-packages=(redis-server redis-tools docker.io debootstrap python3-venv make ca-certificates tar gzip)
+packages=(redis-server redis-tools docker.io debootstrap postgresql supervisor python3-venv make ca-certificates tar gzip)
 if [ "${LMS_WITH_RUNSC:-1}" != 0 ]; then
     packages+=(runsc)
 fi
@@ -36,7 +36,19 @@ else
     log "apt-get update (missing: ${missing[*]})"
     apt-get update -qq
     log "apt-get install ${missing[*]}"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Packages must not start their system services (postgresql's main cluster, supervisor's, redis-server...):
+    # our scripts start what they need, where they log, and stop it. policy-rc.d says no to invoke-rc.d; one
+    # that was already there is left as it was.
+    policy=/usr/sbin/policy-rc.d own_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# written by the LMS bootstrap for the length of an apt-get install\nexit 101\n' >"$policy"
+        chmod 0755 "$policy"
+        own_policy=1
+    fi
+    rc=0
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+    [ "$own_policy" -eq 0 ] || rm -f "$policy"
+    [ "$rc" -eq 0 ] || die "apt-get install failed (exit $rc)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------

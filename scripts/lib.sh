@@ -21,6 +21,10 @@ cd "$LMS_ROOT" || exit 1
     LMS_VENV="$LMS_ROOT/.venv"
     LMS_REDIS_HOST=127.0.0.1
     LMS_REDIS_PORT="${LMS_REDIS_PORT:-6379}"
+    # The private PostgreSQL cluster (services.sh): its own port, so a system cluster on 5432 is left alone.
+    LMS_POSTGRES_PASSWORD_FILE="$LMS_VAR/postgres.password"
+    LMS_POSTGRES_HOST=127.0.0.1
+    LMS_POSTGRES_PORT="${LMS_POSTGRES_PORT:-5433}"
 }
 
 log()  { printf '==> %s\n' "$*"; }

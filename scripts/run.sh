@@ -52,7 +52,11 @@ on_exit() {
         # Workers first (a warm shutdown lets a running job finish), then the rest.
         ctl stop 'workers:*' >/dev/null 2>&1
         ctl shutdown >/dev/null 2>&1 || kill -TERM "$SUPERVISORD_PID" 2>/dev/null
-        wait_gone 90 "$SUPERVISORD_PID" || { warn "supervisord did not stop: killing it"; kill -KILL "$SUPERVISORD_PID"; }
+        if ! wait_gone 90 "$SUPERVISORD_PID"; then
+            warn "supervisord did not stop in 90 s: killing it and everything it started"
+            # Its own session (setsid below), which its programs share: nothing of this run outlives it.
+            pkill -KILL -s "$SUPERVISORD_PID" 2>/dev/null
+        fi
     fi
     rm -f "$SUPERVISOR_PIDFILE"
     if [ "${#LMS_STARTED_NOW[@]}" -gt 0 ]; then

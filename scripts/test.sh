@@ -2,6 +2,8 @@
 # Runs the test suite: sudo bash scripts/test.sh [pytest args]   (default: -q -ra)
 # bootstrap -> services -> sandbox images -> translations -> pytest. Services this run
 # started are stopped at the end. "No tests collected" (pytest exit 5) is a failure.
+# Every test that uses the database runs on SQLite and on PostgreSQL (the private cluster of
+# services.sh, or the server of LMS_TEST_POSTGRES_URL, whose role may CREATE DATABASE).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -25,12 +27,18 @@ trap 'printf "\n"; log "interrupted"; exit 130' INT TERM
 
 t0="$(now_ms)"
 LMS_WITH_BROWSER=1 bash "$LMS_ROOT/scripts/bootstrap.sh"
-services_start
+if [ -n "${LMS_TEST_POSTGRES_URL:-}" ]; then
+    services_start docker redis
+else
+    services_start docker redis postgres
+    LMS_TEST_POSTGRES_URL="$(postgres_url postgres)"
+fi
 bash "$LMS_ROOT/sandboxes/images/build.sh"
 require_venv
 compile_translations
 
 export LMS_TEST_REDIS_URL="${LMS_TEST_REDIS_URL:-redis://$LMS_REDIS_HOST:$LMS_REDIS_PORT/15}"
+export LMS_TEST_POSTGRES_URL
 [ "$#" -gt 0 ] || set -- -q -ra
 log "setup done in $(elapsed "$t0"); running pytest $*"
 

@@ -1,9 +1,12 @@
-"""Shared fixtures: a fresh app and database per test, the real Redis (a test database number, flushed), the real
-Docker engine, a logged-in HTTP client, row factories, and a live HTTP server for end-to-end tests."""
+"""Shared fixtures: a fresh app and database per test, on SQLite and on PostgreSQL (every test that uses the database
+runs on both), the real Redis (a test database number, flushed), the real Docker engine, a logged-in HTTP client,
+row factories, and a live HTTP server for end-to-end tests."""
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import secrets
 import shutil
 import threading
 from pathlib import Path
@@ -21,6 +24,7 @@ PYTHON_IMAGE = os.environ.get("LMS_SANDBOX_PYTHON_IMAGE", "lms/sandbox-python:la
 CONTENT_DIR = ROOT / "exercises"
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PASSWORD = "correct-horse-battery"
+TEST_DATABASE_PREFIX = "lmstest_"  # PostgreSQL: then a token of the run, then the database's number
 
 
 @pytest.fixture(scope="session")
@@ -30,33 +34,150 @@ def redis_connection():
     return connection
 
 
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory):
-    """A database built by the migrations once; each test gets a copy."""
+def migrate(url: str) -> None:
+    """Build the schema by the real migrations, as `flask db upgrade` does."""
     from flask_migrate import upgrade
 
     from lms import create_app
     from lms.extensions import db
 
-    path = tmp_path_factory.mktemp("db") / "template.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         upgrade()
-        db.engine.dispose()  # the last connection closing checkpoints the WAL into the file we copy
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A database built by the migrations once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    migrate(f"sqlite:///{path}")
+    # The last connection closing checkpointed the WAL into the file we copy.
     assert not path.with_name(path.name + "-wal").exists()
     return path
 
 
+def postgres_admin_url() -> str:
+    """LMS_TEST_POSTGRES_URL (scripts/test.sh sets it), else the private cluster of scripts/services.sh in its
+    default place. Its role may create databases."""
+    if os.environ.get("LMS_TEST_POSTGRES_URL"):
+        return os.environ["LMS_TEST_POSTGRES_URL"]
+    password = ROOT / "var" / "postgres.password"
+    if not password.exists():
+        raise RuntimeError("PostgreSQL for the tests: set LMS_TEST_POSTGRES_URL, or start the private cluster "
+                           "(bash scripts/services.sh start postgres)")
+    port = os.environ.get("LMS_POSTGRES_PORT", "5433")
+    return f"postgresql+psycopg://lms:{password.read_text().strip()}@127.0.0.1:{port}/postgres"
+
+
+class PostgresDatabases:
+    """Each test's database is a copy of one migrated template (CREATE DATABASE ... TEMPLATE: a few tens of ms,
+    and as much to drop it). The names carry a token of this run, which its admin session also shows as its
+    application_name: concurrent runs on one cluster never meet, and a run that died is seen to be gone."""
+
+    def __init__(self, admin_url: str):
+        from sqlalchemy import create_engine, make_url
+        from sqlalchemy.pool import NullPool
+
+        self.url = make_url(admin_url)
+        run = f"{TEST_DATABASE_PREFIX}{secrets.token_hex(4)}"
+        self.prefix = f"{run}_"
+        self.template = f"{run}_template"
+        self.numbers = itertools.count(1)
+        engine = create_engine(self.url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                               connect_args={"connect_timeout": 5, "application_name": run})
+        self.connection = engine.connect()  # the suite needs PostgreSQL: fail loudly, never skip
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def names(self) -> list[str]:
+        from sqlalchemy import text
+
+        return list(self.connection.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :pattern"),
+                                            {"pattern": TEST_DATABASE_PREFIX.replace("_", r"\_") + "%"}))
+
+    def drop(self, name: str) -> None:
+        from sqlalchemy import text
+
+        # A server or worker that a test started in another process may still be connected: end our role's
+        # sessions. Not WITH (FORCE), which a non-superuser cannot use while autovacuum works in the database;
+        # a plain DROP ends autovacuum itself (and waits a few seconds for the sessions to go).
+        self.connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                                     " AND usename = current_user AND pid <> pg_backend_pid()"), {"name": name})
+        self.connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+    def drop_leftovers(self) -> None:
+        """Databases of runs that died before their cleanup: no session of theirs is left."""
+        from sqlalchemy import text
+
+        live = set(self.connection.scalars(text("SELECT application_name FROM pg_stat_activity")))
+        for name in self.names():
+            if name.rsplit("_", 1)[0] not in live:
+                self.drop(name)
+
+    def create(self, name: str | None = None, template: str | None = None) -> str:
+        from sqlalchemy import text
+
+        name = name or f"{self.prefix}{next(self.numbers)}"
+        clause = f' TEMPLATE "{template}"' if template else ""
+        self.connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        return name
+
+    def close(self) -> None:
+        for name in self.names():
+            if name.startswith(self.prefix):
+                self.drop(name)
+        self.connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases():
+    """The PostgreSQL side: a template migrated once per session, copied for each test."""
+    databases = PostgresDatabases(postgres_admin_url())
+    try:
+        databases.drop_leftovers()
+        migrate(databases.url_of(databases.create(databases.template)))
+        yield databases
+    finally:
+        databases.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh database, migrated and empty, on each backend in turn; a URL any process can use."""
+    yield from fresh_database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """A database with nothing in it, not even the migrations' table, as a new installation finds it."""
+    yield from fresh_database(request, tmp_path, migrated=False)
+
+
+def fresh_database(request, tmp_path, migrated: bool):
+    """A new database on the backend `request.param` names, dropped (PostgreSQL) when the fixture ends; for
+    fixtures of any scope."""
+    if request.param == "sqlite":
+        path = tmp_path / "lms.sqlite"
+        if migrated:
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    databases = request.getfixturevalue("postgres_databases")
+    name = databases.create(template=databases.template if migrated else None)
+    yield databases.url_of(name)
+    databases.drop(name)
+
+
 @pytest.fixture
-def app(tmp_path, migrated_db, redis_connection):
+def app(database_url, redis_connection):
     from lms import create_app
     from lms.extensions import db
 
-    path = tmp_path / "lms.sqlite"
-    shutil.copy(migrated_db, path)
     redis_connection.flushdb()
     app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "LMS_REDIS_URL": REDIS_URL,
         "LMS_SANDBOX_IMAGES": {"python": PYTHON_IMAGE},
         "TESTING": True,

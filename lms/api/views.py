@@ -109,7 +109,11 @@ def submission_detail(submission_id: int):
 
         def unchanged() -> bool:
             db.session.refresh(submission)
-            return submission.status == known and not submission.is_final
+            current = submission.status == known and not submission.is_final
+            # End the read transaction before waiting: it would keep a pooled connection, and on PostgreSQL a
+            # backend "idle in transaction" that a migration's ALTER TABLE waits behind, for up to 25 s.
+            db.session.rollback()
+            return current
 
         # While queued, come back every 2 s at most so the queue position shown stays fresh.
         limit = 2 if known == Status.QUEUED else MAX_WAIT_SECONDS

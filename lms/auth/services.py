@@ -9,21 +9,33 @@ from lms.auth.models import Role, User, hash_token
 from lms.extensions import db
 
 
+EMAIL_MAX = User.__table__.c.email.type.length
+NAME_MAX = User.__table__.c.name.type.length
+
+
 class AccountError(ValueError):
     pass
 
 
 def create_user(email: str, name: str, password: str, role: str = Role.LEARNER, locale: str | None = None) -> User:
     email = email.strip().lower()
-    if "@" not in email:
+    name = name.strip() or email[:NAME_MAX]
+    if "@" not in email or "\x00" in email:
         raise AccountError(f"invalid email address {email!r}")
+    # The columns' limits, which PostgreSQL enforces (SQLite would store anything).
+    if len(email) > EMAIL_MAX:
+        raise AccountError(f"an email address has at most {EMAIL_MAX} characters")
+    if len(name) > NAME_MAX:
+        raise AccountError(f"a name has at most {NAME_MAX} characters")
+    if "\x00" in name:
+        raise AccountError(f"invalid name {name!r}")
     if len(password) < 8:
         raise AccountError("a password needs at least 8 characters")
     if role not in tuple(Role):
         raise AccountError(f"unknown role {role!r}")
     if find_user(email) is not None:
         raise AccountError(f"{email} already has an account")
-    user = User(email=email, name=name.strip() or email, role=role, locale=locale)
+    user = User(email=email, name=name, role=role, locale=locale)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -31,6 +43,8 @@ def create_user(email: str, name: str, password: str, role: str = Role.LEARNER, 
 
 
 def find_user(email: str) -> User | None:
+    if "\x00" in email:
+        return None  # no stored address has one, and PostgreSQL cannot even compare it
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 

@@ -192,6 +192,13 @@ def load_exercise(folder: Path, track_runtime: str | None = None) -> ExerciseDef
     )
 
 
+def _slug(value, where: Path) -> str:
+    """Track and module slugs are URL parts and 64-character columns (PostgreSQL refuses longer ones)."""
+    if not isinstance(value, str) or not SLUG.match(value):
+        raise ContentError(f"{where}: slug must be lowercase letters, digits and - ({SLUG.pattern}), got {value!r}")
+    return value
+
+
 def load_library(root: Path | str) -> list[TrackDefinition]:
     """Every track under root (folders with track.yaml), validated as a whole (uuids unique)."""
     root = Path(root)
@@ -203,7 +210,7 @@ def load_library(root: Path | str) -> list[TrackDefinition]:
         track_runtime = meta.get("runtime")
         if track_runtime not in (None, "runc", "runsc"):
             raise ContentError(f"{track_path / 'track.yaml'}: runtime must be runc or runsc")
-        track = TrackDefinition(slug=meta.get("slug", track_path.name),
+        track = TrackDefinition(slug=_slug(meta.get("slug", track_path.name), track_path / "track.yaml"),
                                 title=_multilingual(meta, "title", track_path / "track.yaml"),
                                 summary=_multilingual(meta, "summary", track_path / "track.yaml", required=False),
                                 position=int(meta.get("order", 0)))
@@ -211,7 +218,7 @@ def load_library(root: Path | str) -> list[TrackDefinition]:
             module_meta = read_yaml(module_path / "module.yaml")
             order = module_meta.get("exercises") or []
             module = ModuleDefinition(
-                slug=module_meta.get("slug", module_path.name),
+                slug=_slug(module_meta.get("slug", module_path.name), module_path / "module.yaml"),
                 title=_multilingual(module_meta, "title", module_path / "module.yaml"),
                 summary=_multilingual(module_meta, "summary", module_path / "module.yaml", required=False),
                 position=int(module_meta.get("order", 0)),

@@ -186,7 +186,7 @@ class Maintenance(threading.Thread):
         self.rq_name = name
         self.stopping = threading.Event()
         self.started_at = time.time()
-        self.sweep_interval = app.config.get("LMS_SWEEP_SECONDS", SWEEP_SECONDS)
+        self.sweep_interval = app.config.get("LMS_SWEEP_SECONDS", SWEEP_SECONDS)  # an app can sweep more often
 
     def beat(self) -> None:
         self.connection.set(OWNER_KEY.format(self.runner.owner), self.worker, ex=OWNER_TTL_SECONDS)
@@ -311,6 +311,7 @@ def run_worker(app: Flask, name: str, pool_size: int, burst: bool = False) -> No
         if report:
             log.warning("recovered at start: %s", report)
         prewarm_profiles(app, runner)
+        db.session.remove()  # no transaction (and its locks) held while waiting for jobs: it would block migrations
         if pool_size and not runner.wait_warm(timeout=30):
             log.warning("warm pool not full after 30 s; taking jobs anyway (cold path): %s", runner.stats())
         for thread in (maintenance, heartbeat, engine_watch):
