@@ -226,7 +226,7 @@ class Maintenance(threading.Thread):
         self.recover(force=True)
 
     def run(self) -> None:
-        last_sweep = 0.0
+        last_sweep = redis_back_at = 0.0
         while not self.stopping.wait(MAINTENANCE_SECONDS):
             try:
                 self.beat()
@@ -235,12 +235,17 @@ class Maintenance(threading.Thread):
                 self.health.mark("redis", False)
                 continue
             try:
+                if came_back:
+                    redis_back_at = time.monotonic()
                 if came_back or time.monotonic() - last_sweep >= self.sweep_interval:
                     last_sweep = time.monotonic()
-                    try:
-                        self.reap()
-                    except (docker.errors.DockerException, OSError) as exc:
-                        log.info("reaper skipped: engine unreachable (%s)", exc)
+                    # A Redis that lost its data (or was down longer than the owner keys' TTL) knows no live
+                    # worker until each has beaten again: no reaping before then, or live pools would go.
+                    if time.monotonic() - redis_back_at > 2 * MAINTENANCE_SECONDS:
+                        try:
+                            self.reap()
+                        except (docker.errors.DockerException, OSError) as exc:
+                            log.info("reaper skipped: engine unreachable (%s)", exc)
                     # Right after an outage every worker looks, so lost jobs are back within seconds.
                     self.recover(force=came_back)
             except RedisError:
