@@ -99,7 +99,7 @@ def _run_and_store(submission: Submission, attempt: int) -> str:
         return retry_or_fail(submission, f"{type(exc).__name__}: {exc}"[:500], attempt)
     finished = utcnow()
     grade_result = grader.judge(spec, plan, result)
-    if not store_grade(submission, attempt, grade_result, dict(result.timings_ms), finished=finished,
+    if not store_grade(submission, attempt, grade_result, dict(result.timings_ms), finished_at=finished,
                        container_started_at=submission.started_at + timedelta(
                            milliseconds=result.timings_ms["acquire"]), warm=result.warm):
         log.warning("submission %s attempt %s was replaced while it ran: its grade is dropped", submission.id, attempt)
@@ -109,6 +109,7 @@ def _run_and_store(submission: Submission, attempt: int) -> str:
 
 def store_grade(submission: Submission, attempt: int, grade_result: GradeResult, timings_ms: dict,
                 **phases) -> bool:
+    """`phases`: the row's phase timestamps and facts of the run (finished_at, container_started_at, warm)."""
     graded = submission.mode == Mode.GRADED
     return transition(
         submission, attempt, (Status.RUNNING,),
@@ -119,7 +120,6 @@ def store_grade(submission: Submission, attempt: int, grade_result: GradeResult,
         feedback=grade_result.feedback(),
         diagnostics={**grade_result.diagnostics, "timings_ms": timings_ms},
         error_reason=None,
-        finished_at=phases.pop("finished"),
         stored_at=utcnow(),
         **phases,
     )

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Worker
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
@@ -44,7 +45,7 @@ class RecoveryReport:
 
 def rq_worker_alive(connection: Redis, rq_name: str | None) -> bool:
     """Whether an RQ worker of that name still has its key (kept alive by heartbeats, with a TTL)."""
-    return bool(rq_name) and bool(connection.exists(f"rq:worker:{rq_name}"))
+    return bool(rq_name) and bool(connection.exists(Worker.redis_worker_namespace_prefix + rq_name))
 
 
 def abandoned_jobs_cleanup(connection: Redis | None = None) -> None:

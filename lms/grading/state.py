@@ -6,6 +6,7 @@ row decides, so an attempt that was replaced can never overwrite the grade of th
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.extensions import db
 from lms.submissions.models import Status, Submission
@@ -27,12 +28,5 @@ def transition(submission: Submission, attempt: int, from_statuses, *where, **va
     db.session.commit()
     if changed:
         for name, value in values.items():
-            set_committed(submission, name, value)
+            set_committed_value(submission, name, value)  # what the row now holds, not marked as a change
     return changed
-
-
-def set_committed(submission: Submission, name: str, value) -> None:
-    """Mirror a value the database now holds on the loaded object, without marking it changed."""
-    from sqlalchemy.orm.attributes import set_committed_value
-
-    set_committed_value(submission, name, value)

@@ -143,9 +143,8 @@ class GradingWorker(SimpleWorker):
 
 
 class JobHeartbeat(threading.Thread):
-    def __init__(self, health: Health):
+    def __init__(self):
         super().__init__(name="job-heartbeat", daemon=True)
-        self.health = health
         self.worker: GradingWorker | None = None
         self.stopping = threading.Event()
 
@@ -198,9 +197,14 @@ class Maintenance(threading.Thread):
         """Containers of this deployment on this engine that no running job uses: dead workers' (their owner key
         expired), and this worker's own that it no longer holds (killed by an engine restart, or whose removal
         failed while the engine was down)."""
-        removed = remove_sandboxes(self.runner.client, keep_owners=live_owners(self.connection) | {self.runner.owner},
-                                   scope=self.runner.scope)
-        removed += self.runner.remove_unheld()
+        try:
+            removed = remove_sandboxes(self.runner.client,
+                                       keep_owners=live_owners(self.connection) | {self.runner.owner},
+                                       scope=self.runner.scope)
+            removed += self.runner.remove_unheld()
+        except (docker.errors.DockerException, OSError) as exc:
+            log.info("reaper skipped: engine unreachable (%s)", exc)
+            return
         if removed:
             log.warning("reaper removed %d sandbox container(s) nobody uses", removed)
 
@@ -219,10 +223,7 @@ class Maintenance(threading.Thread):
             log.warning("recovery: %s", report)
 
     def sweep(self) -> None:
-        try:
-            self.reap()
-        except (docker.errors.DockerException, OSError) as exc:
-            log.info("reaper skipped: engine unreachable (%s)", exc)
+        self.reap()
         self.recover(force=True)
 
     def run(self) -> None:
@@ -242,10 +243,7 @@ class Maintenance(threading.Thread):
                     # A Redis that lost its data (or was down longer than the owner keys' TTL) knows no live
                     # worker until each has beaten again: no reaping before then, or live pools would go.
                     if time.monotonic() - redis_back_at > 2 * MAINTENANCE_SECONDS:
-                        try:
-                            self.reap()
-                        except (docker.errors.DockerException, OSError) as exc:
-                            log.info("reaper skipped: engine unreachable (%s)", exc)
+                        self.reap()
                     # Right after an outage every worker looks, so lost jobs are back within seconds.
                     self.recover(force=came_back)
             except RedisError:
@@ -303,7 +301,7 @@ def run_worker(app: Flask, name: str, pool_size: int, burst: bool = False) -> No
     set_runner(runner)
     health = Health()
     maintenance = Maintenance(app, connection, runner, name, health)
-    heartbeat, engine_watch = JobHeartbeat(health), EngineWatch(runner, health)
+    heartbeat, engine_watch = JobHeartbeat(), EngineWatch(runner, health)
     stopping = threading.Event()
     try:
         if not wait_for_redis(connection, health, stopping):

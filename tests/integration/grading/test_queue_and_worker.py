@@ -170,7 +170,7 @@ def test_a_replaced_attempt_cannot_store_its_grade(app, content, make_user):
     assert retry_or_fail(submission, "worker looked dead", 1) == "retried"
     assert retry_or_fail(submission, "worker looked dead", 1) == "superseded"  # a second process, too late
     late = GradeResult(verdict=Verdict.PASSED, score=10.0, max_score=10.0, checks=[])
-    assert store_grade(submission, 1, late, {}, finished=submission.created_at) is False
+    assert store_grade(submission, 1, late, {}, finished_at=submission.created_at) is False
     assert grade(submission.id, 1) == "skipped"
     row = db.session.get(Submission, submission.id)
     db.session.refresh(row)
