@@ -296,3 +296,30 @@ def test_staff_pages(client, auth, make_user, content, lang, words):
     for word in words:
         assert word in text, (lang, word)
     assert not re.search(r"\b(learner|instructor|admin)\b", text.replace("@test.ma", ""))
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("fr", ["Machine", "en attente de Redis", "injoignable depuis", "1 panne", "Moteur Docker", "disponible"]),
+    ("ar", ["الجهاز", "في انتظار Redis", "غير متاح منذ", "محرّك Docker", "متاح"]),
+])
+def test_admin_page_shows_each_workers_state(app, client, auth, make_user, redis_connection, docker_client,
+                                             lang, words):
+    """What a live worker publishes (its Maintenance thread) while Redis is unreachable for it: the operator reads
+    it in their language."""
+    from lms.grading.worker import Health, Maintenance
+    from sandboxes.runner import SandboxRunner
+
+    health = Health()
+    health.mark("redis", False)
+    health.state = "waiting for Redis"
+    runner = SandboxRunner(docker_client, pool_size=0, scope="admin-page-test")
+    try:
+        Maintenance(app, redis_connection, runner, "host-a-1", health).beat()
+    finally:
+        runner.close()
+    auth.login(make_user("admin"))
+    choose_language(client, lang, page="/tracks")
+    text = text_of(get(client, "/admin/"))
+    assert "host-a-1" in text
+    for word in words:
+        assert word in text, (lang, word)
