@@ -76,6 +76,9 @@ class ExerciseSpec:
     scoring: str = "proportional"
     points: float = 10.0
     uuid: str = ""
+    # The kind's own settings from exercise.yaml's `options:` (viewports, the server's command...), checked by the
+    # kind's validate(); plain data, trusted side.
+    options: dict = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict) -> "ExerciseSpec":
@@ -94,6 +97,7 @@ class ExerciseSpec:
             scoring=data.get("scoring") or "proportional",
             points=float(data.get("points", 10)),
             uuid=data.get("uuid", ""),
+            options=dict(data.get("options") or {}),
         )
 
     def to_dict(self) -> dict:
@@ -120,6 +124,17 @@ class CheckFeedback:
 
 
 @dataclass
+class Artifact:
+    """A picture (or other file) the learner sees with the feedback, such as a screenshot of a visible viewport.
+    Only from visible steps: never anything produced while a hidden input was in the container."""
+
+    name: str  # unique within a grade, a file name: [a-z0-9-]+.(png|jpeg)
+    content_type: str  # image/png or image/jpeg
+    data: bytes
+    caption: dict | str = ""  # fr/ar/en, or plain text
+
+
+@dataclass
 class GradeResult:
     verdict: Verdict
     score: float
@@ -128,6 +143,7 @@ class GradeResult:
     public_tests: list[CheckFeedback] = field(default_factory=list)  # a practice run's pytest results
     message: str = ""  # a short learner-facing detail (e.g. the runtime error's last line), from visible steps only
     diagnostics: dict = field(default_factory=dict)  # for staff only: outputs of hidden checks, stderr
+    artifacts: list[Artifact] = field(default_factory=list)  # shown with the feedback (visible steps only)
 
     def feedback(self) -> dict:
         """What the learner may see."""
@@ -139,6 +155,11 @@ class GradeResult:
 class Grader(ABC):
     kind: ClassVar[str]
     image: ClassVar[str]  # logical image name, mapped to a Docker tag by the runner
+    # Files of tests/public/ that are public tests a learner can run (shown on the page, run in practice runs).
+    public_test_glob: ClassVar[str] = ""
+    # The editor's language of a submitted file, by extension (the exercise page's tabs).
+    EDITOR_LANGUAGES: ClassVar[dict] = {".py": "python", ".js": "javascript", ".mjs": "javascript",
+                                        ".html": "html", ".htm": "html", ".css": "css", ".sql": "sql"}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -178,4 +199,5 @@ def hide_what_must_be_hidden(grade: GradeResult, result: SandboxResult) -> Grade
             feedback.message = ""
     if outcome:
         grade.message = outcome[1]
+        grade.artifacts = []
     return grade

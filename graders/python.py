@@ -75,6 +75,7 @@ def step_limit_verdict(step: StepOutcome) -> Verdict | None:
 class PythonGrader(Grader):
     kind = "python"
     image = "python"
+    public_test_glob = "test_*.py"
 
     # --- definition ---------------------------------------------------------------------------------------
 

@@ -60,6 +60,9 @@ class SandboxPlan:
     # Files to copy out after the steps, relative to the work dir: regular files only, no symlink followed on the
     # way, at most COLLECT_FILE_CAP bytes each. They come back in SandboxResult.files (or .file_errors).
     collect: list[str] = field(default_factory=list)
+    # The grader's own data for judging this run (values it generated for it, such as text to type or a payload):
+    # kept on the trusted side, never part of any message to the container.
+    trusted: dict = field(default_factory=dict)
 
     def step_timeout(self, step: dict) -> float:
         return float(step.get("timeout", self.limits.wall_seconds))
@@ -338,7 +341,11 @@ class SandboxRunner:
         return pool
 
     def image_tag(self, image: str) -> str:
-        return self.images.get(image, image)
+        """The Docker tag of a grader's logical image name: configured, else lms/sandbox-<name>:latest (what
+        build.sh tags); a name that already is a tag is used as it is."""
+        if image in self.images:
+            return self.images[image]
+        return image if ("/" in image or ":" in image) else f"lms/sandbox-{image}:latest"
 
     def prewarm(self, image: str, limits: Limits, runtime: str = RUNTIME_RUNC) -> None:
         self.check_runtime(runtime)

@@ -15,6 +15,11 @@ packages=(redis-server redis-tools docker.io debootstrap postgresql supervisor p
 if [ "${LMS_WITH_RUNSC:-1}" != 0 ]; then
     packages+=(runsc)
 fi
+# npm fetches the sandbox images' pinned npm packages (sandboxes/images/*/npm.txt); a node already installed
+# with its own npm (e.g. from another repository) is used as it is.
+if ! have_cmd npm; then
+    packages+=(npm)
+fi
 if [ "${LMS_WITH_BROWSER:-0}" = 1 ]; then
     packages+=(chromium chromium-driver)
 fi

@@ -89,17 +89,19 @@ def _multilingual(data: dict, key: str, path: Path, required: bool = True) -> di
 
 
 def _read_text_files(folder: Path, pattern: str = "*") -> dict[str, str]:
+    """Text files under folder whose names match `pattern`, keyed by their path relative to it (an exercise's
+    files may sit in sub-folders: templates/index.html, static/app.js)."""
     files = {}
-    if not folder.is_dir():
+    if not folder.is_dir() or not pattern:
         return files
-    for path in sorted(folder.glob(pattern)):
-        if path.is_symlink():
+    for path in sorted(folder.rglob(pattern)):
+        if path.is_symlink() or any(parent.is_symlink() for parent in path.parents if folder in parent.parents):
             raise ContentError(f"{path}: symbolic links are not allowed in content")
-        if not path.is_file():
+        if not path.is_file() or "__pycache__" in path.parts:
             continue
         if path.stat().st_size > MAX_FILE_BYTES:
             raise ContentError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
-        files[path.name] = path.read_text(encoding="utf-8")
+        files[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
     return files
 
 
@@ -165,12 +167,15 @@ def load_exercise(folder: Path, track_runtime: str | None = None) -> ExerciseDef
         "kind": kind,
         "files": files,
         "checks": checks,
-        "public_tests": _read_text_files(folder / "tests" / "public", "*.py"),
+        "public_tests": _read_text_files(folder / "tests" / "public", grader.public_test_glob),
         "limits": meta.get("limits") or {},
         "runtime": meta.get("runtime") or track_runtime or "runc",
         "scoring": scoring,
         "points": float(points),
+        "options": meta.get("options") or {},
     }
+    if not isinstance(spec["options"], dict):
+        raise ContentError(f"{meta_path}: options must be a mapping")
     try:
         grading_spec = ExerciseSpec.from_dict(spec)
     except SpecError as exc:

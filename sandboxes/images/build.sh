@@ -6,14 +6,21 @@
 # bootstrapped with debootstrap from the Debian mirror apt uses here (or LMS_DEBIAN_MIRROR) and imported into
 # Docker; a change of its package list gives a new tag, so machines holding an older base rebuild it.
 # LMS_BASE_IMAGE=<image> uses that image as the base instead (pulled if absent).
-# Each sandboxes/images/<runtime>/ with a Dockerfile becomes lms/sandbox-<runtime>:<hash>,
-# the hash covering the folder's files and the base image id, tagged :latest too.
+# Each sandboxes/images/<runtime>/ with a Dockerfile becomes lms/sandbox-<runtime>:<hash>, the hash covering
+# the folder's files, common/ and the base image id, tagged :latest too. It is built from a staged context: the
+# folder, common/entrylib.py beside its runtime/entry.py, the host's Debian sources (apt-sources.list, for images
+# that install packages), and what its pinned lists name, fetched on the host with the ordinary clients:
+#   wheels.txt  pip requirements with --hash (downloaded as wheels for the image's Python into wheels/)
+#   npm.txt     lines "<name>@<version> <sha512 integrity>" (npm pack into npm/, the integrity checked)
+# Each image's build time and size are printed.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 require_root "$@"
 
 IMAGES_DIR="$LMS_ROOT/sandboxes/images"
+COMMON_DIR="$IMAGES_DIR/common"
+DOWNLOADS="$LMS_VAR/cache/sandbox-downloads"
 SUITE="${LMS_DEBIAN_SUITE:-bookworm}"
 # libnss-myhostname: sandboxes run with networking disabled, so Docker writes no /etc/hosts (its init layer
 # leaves an empty one); glibc's myhostname module still resolves localhost and the container's own hostname.
@@ -93,15 +100,85 @@ ensure_base_image() {
     log "base image: $BASE_TAG ($(image_id "$BASE_TAG" | cut -d: -f2 | cut -c1-12))"
 }
 
-# runtime_hash DIR BASE_ID: first 12 hex chars of the sha256 over the folder's files
+# runtime_hash DIR BASE_ID: first 12 hex chars of the sha256 over the folder's and common/'s files
 # (sorted relative names and contents, caches left out) and the base image id.
 runtime_hash() {
-    local dir="$1" base_id="$2"
+    local dir="$1" base_id="$2" d
     {
-        (cd "$dir" && find . -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 |
-            LC_ALL=C sort -z | xargs -0 -r sha256sum --)
+        for d in "$dir" "$COMMON_DIR"; do
+            (cd "$d" && find . -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 |
+                LC_ALL=C sort -z | xargs -0 -r sha256sum --)
+        done
         printf 'base %s\n' "$base_id"
     } | sha256sum | cut -c1-12
+}
+
+# apt_sources: the host's Debian sources for the suite and its security updates, one-line format, so that images
+# install packages from the mirror this machine uses (and get its security fixes).
+apt_sources() {
+    local mirror security
+    mirror="$(detect_debian_mirror "$SUITE")" || die "no Debian mirror found (set LMS_DEBIAN_MIRROR)"
+    printf 'deb %s %s main\n' "$mirror" "$SUITE"
+    printf 'deb %s %s-updates main\n' "$mirror" "$SUITE"
+    if security="$(detect_debian_mirror "$SUITE-security" 2>/dev/null)" && [ "$security" != "$mirror" ]; then
+        printf 'deb %s %s-security main\n' "$security" "$SUITE"
+    fi
+}
+
+# fetch_wheels LIST DEST: the pinned wheels of LIST (pip's hash-checking mode) for the image's CPython 3.11.
+fetch_wheels() {
+    local list="$1" dest="$2" cache="$DOWNLOADS/wheels"
+    mkdir -p "$cache" "$dest"
+    "$LMS_VENV/bin/python" -m pip download -q --disable-pip-version-check --require-hashes --no-deps \
+        --only-binary=:all: --python-version 3.11 --implementation cp --abi cp311 \
+        --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux1_x86_64 \
+        --platform any -d "$cache" -r "$list" >/dev/null || die "pip download of $list failed"
+    local spec name
+    while read -r spec _; do
+        case "$spec" in ''|'#'*) continue ;; esac
+        name="${spec%%==*}"
+        name="${name//-/_}"
+        cp "$cache/${name}-${spec##*==}-"*.whl "$dest/" 2>/dev/null || die "wheel of $spec not found after download"
+    done <"$list"
+}
+
+# fetch_npm LIST DEST: npm pack each "<name>@<version> <integrity>" line, refusing a tarball of another integrity.
+fetch_npm() {
+    local list="$1" dest="$2" cache="$DOWNLOADS/npm" spec integrity file got
+    have_cmd npm || die "npm not found: run scripts/bootstrap.sh"
+    mkdir -p "$cache" "$dest"
+    while read -r spec integrity _; do
+        case "$spec" in ''|'#'*) continue ;; esac
+        file="$cache/$(printf '%s' "${spec%@*}" | tr -d '@' | tr '/' '-')-${spec##*@}.tgz"
+        if [ ! -f "$file" ]; then
+            (cd "$cache" && npm pack -q "$spec" >/dev/null 2>"$LMS_LOG_DIR/npm-pack.log") ||
+                die "npm pack $spec failed (see $LMS_LOG_DIR/npm-pack.log)"
+        fi
+        got="sha512-$("$LMS_VENV/bin/python" -c 'import base64, hashlib, sys
+print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$file")"
+        if [ "$got" != "$integrity" ]; then
+            rm -f "$file"
+            die "$spec: integrity $got, expected $integrity"
+        fi
+        cp "$file" "$dest/${spec%@*}.tgz"
+    done <"$list"
+}
+
+# stage_context DIR STAGE: the build context of a runtime folder (see the header).
+stage_context() {
+    local dir="$1" stage="$2"
+    rm -rf "$stage"
+    mkdir -p "$stage"
+    cp -a "$dir/." "$stage/"
+    find "$stage" -name __pycache__ -prune -exec rm -rf {} +
+    if [ -d "$stage/runtime" ]; then
+        cp "$COMMON_DIR/entrylib.py" "$stage/runtime/entrylib.py"
+    fi
+    apt_sources >"$stage/apt-sources.list"
+    mkdir -p "$stage/wheels" "$stage/npm"
+    [ -f "$dir/wheels.txt" ] && fetch_wheels "$dir/wheels.txt" "$stage/wheels"
+    [ -f "$dir/npm.txt" ] && fetch_npm "$dir/npm.txt" "$stage/npm"
+    return 0
 }
 
 build_runtime_image() {
@@ -117,13 +194,18 @@ build_runtime_image() {
         t0="$(now_ms)"
         log "$tag: building (log: ${LMS_LOG_DIR#"$LMS_ROOT"/}/build-$runtime.log)"
         ensure_var_dirs
-        if ! docker build --build-arg "BASE_IMAGE=$BASE_TAG" \
-            -t "$tag" "$dir" >"$LMS_LOG_DIR/build-$runtime.log" 2>&1; then
+        local stage="$LMS_VAR/tmp/context-$runtime"
+        stage_context "$dir" "$stage"
+        # The host's network for the build's apt-get only (the mirror the host uses); sandboxes get none.
+        if ! docker build --network host --build-arg "BASE_IMAGE=$BASE_TAG" \
+            -t "$tag" "$stage" >"$LMS_LOG_DIR/build-$runtime.log" 2>&1; then
             tail -n 30 "$LMS_LOG_DIR/build-$runtime.log" >&2 || true
             die "docker build of $tag failed"
         fi
+        rm -rf "$stage"
         log "$tag: built in $(elapsed "$t0")"
     fi
+    log "$tag: size $(docker image inspect --format '{{.Size}}' "$tag" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
     docker tag "$tag" "$repo:latest"
     # Drop older content-hash tags of this runtime (other tags, e.g. :dev, are kept).
     local old
