@@ -113,13 +113,19 @@ class CheckFeedback:
     passed: bool
     hidden: bool
     status: str = ""  # passed, failed, error, timeout, missing, skipped
-    message: str = ""  # never set for hidden checks (and never stored for one: see to_dict)
+    # Never set for hidden checks (and never stored for one: see to_dict). Text, or {"fr", "ar", "en"} texts built
+    # from structured data (graders.judging.localized_message).
+    message: str | dict = ""
     weight: float = 1.0
+    # Structured feedback of a visible check, shown under it: e.g. {"transcript": [...]} (requests and answers),
+    # {"artifact": "<name>"} (a screenshot of GradeResult.artifacts). Plain JSON; never for a hidden check.
+    details: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         data = dict(vars(self))  # flat: no deep copy (dataclasses.asdict) on every check of every grade
         if self.hidden:
             data["message"] = ""
+            data["details"] = {}
         return data
 
 
@@ -197,6 +203,7 @@ def hide_what_must_be_hidden(grade: GradeResult, result: SandboxResult) -> Grade
     for feedback in grade.checks + grade.public_tests:
         if feedback.hidden or outcome:
             feedback.message = ""
+            feedback.details = {}
     if outcome:
         grade.message = outcome[1]
         grade.artifacts = []

@@ -58,7 +58,9 @@ def _check(check: dict) -> dict:
              "hidden": bool(check.get("hidden")),
              "status": str(CHECK_STATUS_LABELS.get(check.get("status"), check.get("status", "")))}
     if not check.get("hidden"):
-        shown["message"] = check.get("message", "")
+        message = check.get("message", "")
+        shown["message"] = localized(message) if isinstance(message, dict) else message
+        shown["details"] = check.get("details") or {}
     return shown
 
 

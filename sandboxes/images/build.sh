@@ -2,6 +2,7 @@
 # Builds the grading sandbox images, offline: no container registry is needed.
 #   bash sandboxes/images/build.sh          base image (if absent) + every runtime image
 #   bash sandboxes/images/build.sh base     only the base image
+#   bash sandboxes/images/build.sh NAME..   the base image (if absent) + those runtime images (e.g. python web)
 # The base image (LMS_BASE_TAG, default lms/base:bookworm-<recipe hash>, also tagged lms/base:bookworm) is
 # bootstrapped with debootstrap from the Debian mirror apt uses here (or LMS_DEBIAN_MIRROR) and imported into
 # Docker; a change of its package list gives a new tag, so machines holding an older base rebuild it.
@@ -235,7 +236,16 @@ main() {
             [ "${#BUILT[@]}" -gt 0 ] || warn "no sandboxes/images/<runtime>/Dockerfile found"
             log "images: $BASE_TAG ${BUILT[*]}"
             ;;
-        *) printf 'usage: %s [all|base]\n' "$0" >&2; exit 2 ;;
+        *)
+            ensure_base_image
+            BUILT=()
+            local name
+            for name in "$@"; do
+                [ -f "$IMAGES_DIR/$name/Dockerfile" ] || die "no sandboxes/images/$name/Dockerfile"
+                build_runtime_image "$IMAGES_DIR/$name"
+            done
+            log "images: ${BUILT[*]}"
+            ;;
     esac
     log "images ready in $(elapsed "$t0")"
 }
