@@ -153,9 +153,12 @@ class GradeResult:
 
     def feedback(self) -> dict:
         """What the learner may see."""
-        return {"checks": [c.to_dict() for c in self.checks],
-                "public_tests": [t.to_dict() for t in self.public_tests],
-                "message": self.message}
+        feedback = {"checks": [c.to_dict() for c in self.checks],
+                    "public_tests": [t.to_dict() for t in self.public_tests],
+                    "message": self.message}
+        if self.artifacts:  # the pictures themselves are stored beside the row (SubmissionArtifact)
+            feedback["artifacts"] = [{"name": a.name, "caption": a.caption} for a in self.artifacts]
+        return feedback
 
 
 class Grader(ABC):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from pathlib import PurePosixPath
+
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from graders.base import Grader
 from lms.auth.forms import EmptyForm
 from lms.catalog.models import Exercise, Module, Track
 from lms.catalog.rendering import render_markdown
@@ -62,4 +65,43 @@ def exercise(exercise_uuid: str):
     statement = render_markdown(localized(row.statements, current_language()))
     return render_template("catalog/exercise.html", exercise=row, statement=statement,
                            submissions=submissions_of(current_user, row, limit=20), form=EmptyForm(),
-                           hints=row.hints.get(current_language()) or row.hints.get("fr") or [])
+                           hints=row.hints.get(current_language()) or row.hints.get("fr") or [],
+                           editors=[(name, editor_language(name)) for name in row.files],
+                           preview=live_preview(row))
+
+
+def editor_language(name: str) -> str:
+    return Grader.EDITOR_LANGUAGES.get(PurePosixPath(name).suffix.lower(), "text")
+
+
+# Kinds whose files make a page the learner's own browser can show as they type (index.html with its CSS and JS).
+PREVIEW_KINDS = ("web-page",)
+
+
+def live_preview(exercise: Exercise) -> dict | None:
+    if exercise.kind not in PREVIEW_KINDS or "index.html" not in exercise.files:
+        return None
+    return {"javascript": (exercise.spec.get("options") or {}).get("javascript", True) is not False}
+
+
+PREVIEW_FRAME = """<!doctype html><html><head><meta charset="utf-8"><title>preview</title></head><body><script>
+window.addEventListener("message", function (event) {
+  if (event.source !== window.parent || !event.data || event.data.type !== "lms-preview") return;
+  document.open(); document.write(String(event.data.html)); document.close();
+});
+</script></body></html>"""
+
+
+@bp.route("/preview-frame")
+def preview_frame():
+    """The empty document the exercise page's live preview writes the learner's page into. It only ever runs in an
+    iframe sandboxed without same-origin rights (an opaque origin: no cookies, no API, no parent page), and its
+    policy lets the page reach nothing but itself: no request leaves it, inline code and styles only."""
+    response = Response(PREVIEW_FRAME, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "sandbox allow-scripts allow-forms; default-src 'none'; script-src 'unsafe-inline'; "
+        "style-src 'unsafe-inline'; img-src data:; font-src data:; media-src data:; form-action 'none'; "
+        "base-uri 'none'; frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response

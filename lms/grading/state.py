@@ -14,9 +14,10 @@ from lms.submissions.models import Status, Submission
 LIVE = (Status.QUEUED, Status.RUNNING)
 
 
-def transition(submission: Submission, attempt: int, from_statuses, *where, **values) -> bool:
+def transition(submission: Submission, attempt: int, from_statuses, *where, new_rows=(), **values) -> bool:
     """Set `values` on the row if it is still at `attempt` in one of `from_statuses` (and `where` holds); commit.
-    The object in the session is updated too when the change happened. Returns whether it happened."""
+    `new_rows` (e.g. the grade's artifacts) are added in the same transaction, only if the change happens. The
+    object in the session is updated too when the change happened. Returns whether it happened."""
     result = db.session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.attempts == attempt,
@@ -25,6 +26,8 @@ def transition(submission: Submission, attempt: int, from_statuses, *where, **va
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount == 1
+    if changed and new_rows:
+        db.session.add_all(new_rows)
     db.session.commit()
     if changed:
         for name, value in values.items():

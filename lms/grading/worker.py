@@ -31,6 +31,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from graders import SpecError, get_grader
 from lms.catalog.models import Exercise
 from lms.clock import utcnow
 from lms.extensions import db
@@ -256,8 +257,8 @@ class Maintenance(threading.Thread):
         self.join(timeout=10)
 
 
-def prewarm_profiles(app: Flask, runner: SandboxRunner, most: int = 3) -> None:
-    """Start pools for the container profiles the current exercises use most."""
+def prewarm_profiles(app: Flask, runner: SandboxRunner, most: int = 6) -> None:
+    """Start pools for the container profiles (kind's image, runtime, limits) the current exercises use most."""
     counts: dict[tuple, int] = {}
     for spec in db.session.scalars(select(Exercise.spec).where(Exercise.archived.is_(False))):
         key = (spec.get("kind", "python"), spec.get("runtime", "runc"),
@@ -265,8 +266,8 @@ def prewarm_profiles(app: Flask, runner: SandboxRunner, most: int = 3) -> None:
         counts[key] = counts.get(key, 0) + 1
     for kind, runtime, limits in sorted(counts, key=counts.get, reverse=True)[:most]:
         try:
-            runner.prewarm(kind, validate_limits(json.loads(limits)), runtime)
-        except RuntimeUnavailable as exc:
+            runner.prewarm(get_grader(kind).image, validate_limits(json.loads(limits)), runtime)
+        except (RuntimeUnavailable, SpecError) as exc:
             log.warning("not pre-warming %s: %s", kind, exc)
 
 

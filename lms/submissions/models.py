@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -73,3 +73,19 @@ class Submission(db.Model):
         if self.score is None or not self.max_score:
             return None
         return round(100 * self.score / self.max_score)
+
+
+class SubmissionArtifact(db.Model):
+    """A picture shown with a submission's feedback (a screenshot of a visible viewport), stored with the grade in
+    the same transaction: the database row is the truth for every web host, whichever worker graded it."""
+
+    __tablename__ = "submission_artifacts"
+    __table_args__ = (Index("ix_submission_artifacts_submission_name", "submission_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    caption: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,7 @@ Hidden checks appear with their name and pass/fail only; staff diagnostics never
 """
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from lms.grading.queue import queue_position
@@ -60,7 +61,11 @@ def _check(check: dict) -> dict:
     if not check.get("hidden"):
         message = check.get("message", "")
         shown["message"] = localized(message) if isinstance(message, dict) else message
-        shown["details"] = check.get("details") or {}
+        details = dict(check.get("details") or {})
+        if isinstance(details.get("transcript"), list):  # an exchange's problem may be fr/ar/en texts
+            details["transcript"] = [{**x, "problem": localized(x.get("problem"))} if isinstance(x, dict) else x
+                                     for x in details["transcript"]]
+        shown["details"] = details
     return shown
 
 
@@ -92,6 +97,9 @@ def present(submission: Submission, with_files: bool = False) -> dict:
         data["checks"] = [_check(c) for c in feedback.get("checks", [])]
         data["public_tests"] = [_check(t) for t in feedback.get("public_tests", [])]
         data["message"] = feedback.get("message", "")
+        data["artifacts"] = [{"name": a["name"], "caption": localized(a.get("caption")),
+                              "url": url_for("submissions.artifact", submission_id=submission.id, name=a["name"])}
+                             for a in feedback.get("artifacts", [])]
         data["finished_at"] = submission.stored_at.isoformat() + "Z" if submission.stored_at else None
     if with_files:
         data["files"] = submission.files

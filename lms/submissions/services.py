@@ -1,6 +1,7 @@
 """Step 1 of a submission's path: validate what the learner sent, write the row, commit, then enqueue."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import current_app
@@ -13,7 +14,7 @@ from lms.catalog.models import Exercise
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import enqueue_grading
-from lms.submissions.models import Mode, Status, Submission
+from lms.submissions.models import Mode, Status, Submission, SubmissionArtifact
 from sandboxes.archives import ArchiveRejected, extract_archive
 
 
@@ -128,3 +129,16 @@ def submissions_of(user: User, exercise: Exercise | None = None, limit: int = 50
     if exercise is not None:
         query = query.where(Submission.exercise_id == exercise.id)
     return list(db.session.scalars(query.order_by(Submission.id.desc()).limit(limit)))
+
+
+IMAGE_TYPES = ("image/png", "image/jpeg")
+ARTIFACT_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{0,63}$")
+
+
+def artifact_of(submission: Submission, name: str) -> SubmissionArtifact | None:
+    """A stored picture of this submission's feedback, by name (images only)."""
+    if not ARTIFACT_NAME.match(name):
+        return None
+    found = db.session.scalar(select(SubmissionArtifact).where(SubmissionArtifact.submission_id == submission.id,
+                                                               SubmissionArtifact.name == name))
+    return found if found is not None and found.content_type in IMAGE_TYPES else None

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.auth.forms import EmptyForm
 from lms.catalog.views import exercise_or_404
 from lms.submissions.presenters import present
-from lms.submissions.services import (SubmissionRejected, create_submission, files_from_archive, submissions_of,
-                                      visible_submission)
+from lms.submissions.services import (SubmissionRejected, artifact_of, create_submission, files_from_archive,
+                                      submissions_of, visible_submission)
 
 bp = Blueprint("submissions", __name__)
 
@@ -45,3 +45,17 @@ def detail(submission_id: int):
     submission = visible_submission(current_user, submission_id) or abort(404)
     return render_template("submissions/detail.html", submission=submission, data=present(submission),
                            staff_view=current_user.is_staff and submission.user_id != current_user.id)
+
+
+@bp.route("/submissions/<int:submission_id>/artifacts/<name>")
+@login_required
+def artifact(submission_id: int, name: str):
+    """A picture of the feedback (a screenshot), to whoever may see the submission. It was rendered from the
+    learner's page: served as an image only, never sniffed, with no right to run anything."""
+    submission = visible_submission(current_user, submission_id) or abort(404)
+    found = artifact_of(submission, name) or abort(404)
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    response.headers["Content-Disposition"] = f'inline; filename="{found.name}"'
+    return response

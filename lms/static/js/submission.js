@@ -46,9 +46,53 @@
       li.appendChild(el("span", { "class": "muted" }, c.status));
       if (c.hidden) li.appendChild(el("span", { "class": "muted" }, " (" + strings.hidden + ")"));
       if (c.message && !c.passed) li.appendChild(el("pre", { "class": "message", dir: "ltr" }, c.message));
+      if (c.details && c.details.transcript) li.appendChild(transcript(c.details.transcript, !c.passed));
       ul.appendChild(li);
     });
     frag.appendChild(ul);
+    return frag;
+  }
+
+  function bodyText(body) { return typeof body === "string" ? body : JSON.stringify(body, null, 2); }
+
+  // The same markup as templates/submissions/_transcript.html.
+  function transcript(exchanges, open) {
+    var details = el("details", open ? { "class": "transcript", open: "" } : { "class": "transcript" });
+    details.appendChild(el("summary", {}, strings.transcript));
+    var list = el("ol", { "class": "exchanges", dir: "ltr" });
+    exchanges.forEach(function (x) {
+      var li = el("li", { "class": "exchange" });
+      if (x.restart) {
+        li.appendChild(el("span", { "class": "muted" }, strings.restarted));
+      } else {
+        li.appendChild(el("code", { "class": "request-line" }, x.method + " " + x.path));
+        li.appendChild(document.createTextNode(" → "));
+        li.appendChild(el("code", { "class": "status" }, x.status === null || x.status === undefined ? "—" : x.status));
+        [x.request_body, x.response_body].forEach(function (body) {
+          if (body !== undefined && body !== null && body !== "") li.appendChild(el("pre", { "class": "body" }, bodyText(body)));
+        });
+        if (x.problem) li.appendChild(el("p", { "class": "problem" }, x.problem));
+      }
+      list.appendChild(li);
+    });
+    details.appendChild(list);
+    return details;
+  }
+
+  function artifacts(items) {
+    var frag = document.createDocumentFragment();
+    if (!items || !items.length) return frag;
+    frag.appendChild(el("h3", {}, strings.screenshots));
+    var box = el("div", { "class": "artifacts" });
+    items.forEach(function (a) {
+      var figure = el("figure", { "class": "artifact" });
+      var link = el("a", { href: a.url });
+      link.appendChild(el("img", { src: a.url, alt: a.caption, loading: "lazy" }));
+      figure.appendChild(link);
+      figure.appendChild(el("figcaption", {}, a.caption));
+      box.appendChild(figure);
+    });
+    frag.appendChild(box);
     return frag;
   }
 
@@ -69,6 +113,7 @@
       section.appendChild(el("p", { "class": "status-line" }, line));
     }
     if (data.message) section.appendChild(el("pre", { "class": "message", dir: "ltr" }, data.message));
+    section.appendChild(artifacts(data.artifacts));
     section.appendChild(checkList(strings.graded_checks, data.checks, false));
     section.appendChild(checkList(strings.public_tests, data.public_tests, true));
     live.replaceChildren(section);
