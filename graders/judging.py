@@ -11,7 +11,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
-COMPARE_MODES = ("exact", "lines", "tokens")
+COMPARE_MODES = ("exact", "lines", "tokens", "numeric", "regex")
+# A number as programs print them: no inf/nan/hex/underscores, which float() would also take.
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def values_equal(expected, got, tolerance: float | None = None) -> bool:
@@ -50,9 +52,56 @@ def normalise_output(text: str, mode: str) -> object:
     return lines
 
 
-def outputs_equal(expected: str, got: str, mode: str = "lines") -> bool:
+def tokens_close(expected: str, got: str, tolerance: float | None) -> bool:
+    """Token by token: numbers within `tolerance` of each other (absolute: printed numbers have a fixed number of
+    decimals; equal values when None), the rest exact."""
+    expected_tokens, got_tokens = expected.split(), got.split()
+    if len(expected_tokens) != len(got_tokens):
+        return False
+    for want, have in zip(expected_tokens, got_tokens):
+        if NUMBER.fullmatch(want) and NUMBER.fullmatch(have):
+            # The margin absorbs binary rounding: 12.13 - 12.12 is 0.0100000000000016, within 0.01.
+            if not math.isclose(float(want), float(have), rel_tol=1e-12, abs_tol=(tolerance or 0.0) + 1e-12):
+                return False
+        elif want != have:
+            return False
+    return True
+
+
+def pattern_problem(pattern) -> str:
+    """Why a `regex` check's pattern is unusable ("" when it is fine): a regular expression, or a list of them."""
+    patterns = pattern if isinstance(pattern, list) else [pattern]
+    if not patterns or not all(isinstance(p, str) for p in patterns):
+        return "pattern must be a regular expression, or a list of them (one per line)"
+    for text in patterns:
+        try:
+            re.compile(text)
+        except re.error as exc:
+            return f"pattern {text[:60]!r} is not a valid regular expression: {exc}"
+    return ""
+
+
+def matches_pattern(pattern, got: str) -> bool:
+    """A text pattern must match the whole output (trailing blank lines and spaces aside); a list of patterns, one
+    per line, each line in full."""
+    lines = normalise_output(got, "lines")
+    if isinstance(pattern, list):
+        return len(pattern) == len(lines) and all(re.fullmatch(p, line) for p, line in zip(pattern, lines))
+    return re.fullmatch(pattern, "\n".join(lines), re.DOTALL) is not None
+
+
+def outputs_equal(expected: str, got: str, mode: str = "lines", tolerance: float | None = None,
+                  pattern: str | list | None = None) -> bool:
+    """`numeric` compares numbers within `tolerance`; `regex` matches `pattern` (the check's), not `expected`: an
+    instructor's pattern, run by Python's re on at most a step's output cap (mind patterns that backtrack)."""
     if mode not in COMPARE_MODES:
         raise ValueError(f"unknown compare mode {mode!r}")
+    if mode == "numeric":
+        return tokens_close(expected, got, tolerance)
+    if mode == "regex":
+        if pattern_problem(pattern):
+            raise ValueError(pattern_problem(pattern))
+        return matches_pattern(pattern, got)
     return normalise_output(expected, mode) == normalise_output(got, mode)
 
 

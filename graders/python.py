@@ -228,8 +228,8 @@ class PythonGrader(Grader):
                         errors.append(_last_line(step.stderr) or f"exit status {step.exit_code or step.signal}")
                         feedback.message = step.stderr[-DETAIL_CAP:]  # the program's traceback
                 else:
-                    feedback.passed = outputs_equal(check["expect_stdout"], step.stdout,
-                                                    check.get("compare", "lines"))
+                    feedback.passed = outputs_equal(check["expect_stdout"], step.stdout, check.get("compare", "lines"),
+                                                    check.get("tolerance"), check.get("pattern"))
                     feedback.status = "passed" if feedback.passed else "failed"
                     if not feedback.passed:
                         feedback.message = (f"input:\n{check['program'].get('stdin', '')[:300]}\n"

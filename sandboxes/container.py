@@ -53,11 +53,16 @@ def _process_limits(limits: Limits, runtime: str) -> tuple[int, list[Ulimit]]:
     return limits.pids, []
 
 
-def container_settings(image: str, limits: Limits, runtime: str, labels: dict[str, str]) -> dict:
-    """The docker SDK kwargs of every sandbox container. Nothing here can be relaxed by an exercise."""
+def container_settings(image: str, limits: Limits, runtime: str, labels: dict[str, str],
+                       network_of: str | None = None) -> dict:
+    """The docker SDK kwargs of every sandbox container. Nothing here can be relaxed by an exercise.
+
+    `network_of`: the id of a sandbox container whose network namespace this one joins (a prober's, reaching the
+    learner's server over that namespace's loopback: no other network there either). The engine refuses a
+    hostname then, and with networking disabled it would give this one an empty namespace of its own."""
     tmpfs_size = f"size={limits.tmpfs_mb}m"
     pids_limit, process_ulimits = _process_limits(limits, runtime)
-    return {
+    settings = {
         "image": image,
         "command": ENTRY_COMMAND,
         "user": SANDBOX_UID,
@@ -94,6 +99,10 @@ def container_settings(image: str, limits: Limits, runtime: str, labels: dict[st
         "labels": {LABEL_SANDBOX: "1", **labels},
         "runtime": runtime,
     }
+    if network_of:
+        settings.update(network_mode=f"container:{network_of}", network_disabled=False)
+        del settings["hostname"]
+    return settings
 
 
 def frame_job(job: dict) -> bytes:
@@ -207,10 +216,10 @@ class SandboxContainer:
 
     @classmethod
     def start(cls, client: docker.DockerClient, image: str, limits: Limits, runtime: str, labels: dict[str, str],
-              stdout_cap: int, ready_timeout: float = 20.0) -> "SandboxContainer":
+              stdout_cap: int, ready_timeout: float = 20.0, network_of: str | None = None) -> "SandboxContainer":
         labels = {**labels, "lms.container": uuid.uuid4().hex[:12]}
         try:
-            container_id = create_container(client, container_settings(image, limits, runtime, labels))
+            container_id = create_container(client, container_settings(image, limits, runtime, labels, network_of))
         except docker.errors.ImageNotFound as exc:
             raise SandboxError(f"sandbox image {image} is missing: build it with sandboxes/images/build.sh") from exc
         except docker.errors.DockerException as exc:

@@ -8,6 +8,11 @@ Hidden inputs never share a process or a moment with learner code whose output c
 visible (`"hidden": False`: inputs the learner may see, results the learner may see) or hidden (the default). The
 visible steps run first, in a container that holds nothing else; the hidden steps are sent only once the entry
 process has reported the visible ones, which it does only once every process of theirs is dead (see _exchange).
+
+A plan may have a prober (SandboxPlan.prober): a second container, holding no learner file, that joins the learner
+container's network namespace (loopback only, private to this run) and talks to the learner's server over it. The
+two entry processes take turns within each phase (see _exchange_with_prober), and the hidden phase starts in both
+only once both have reported the visible one.
 """
 from __future__ import annotations
 
@@ -63,13 +68,27 @@ class SandboxPlan:
     # The grader's own data for judging this run (values it generated for it, such as text to type or a payload):
     # kept on the trusted side, never part of any message to the container.
     trusted: dict = field(default_factory=dict)
+    # A trusted companion container sharing only this one's network namespace (its image, no files, its own steps
+    # in the same phases as ours). Each of its steps may pause `segments` times (an int in the step): at each pause
+    # the learner container gets a segment message and answers it before the prober goes on; when the prober's
+    # phase is over, the learner's gets its `end` message. Its step outcomes come back in SandboxResult.steps too.
+    prober: "SandboxPlan | None" = None
 
     def step_timeout(self, step: dict) -> float:
         return float(step.get("timeout", self.limits.wall_seconds))
 
     def deadline_seconds(self) -> float:
-        """The runner's backstop: every step's wall time plus a margin for delivery and the result frame."""
-        return sum(self.step_timeout(step) for step in self.steps) + STARTUP_MARGIN_SECONDS
+        """The runner's backstop: every step's wall time plus a margin for delivery and the result frame (with a
+        prober, both containers' steps of a phase run at the same time)."""
+        if self.prober is None:
+            return sum(self.step_timeout(step) for step in self.steps) + STARTUP_MARGIN_SECONDS
+        return sum(max(sum(self.step_timeout(step) for step in ours),
+                       sum(self.prober.step_timeout(step) for step in its))
+                   for ours, its in zip(self.phases(), self.prober.phases())) + STARTUP_MARGIN_SECONDS
+
+    def segments(self, phase: int) -> int:
+        """How many times the prober's steps of a phase (0-based) pause for the learner container."""
+        return sum(int(step.get("segments", 0)) for step in self.prober.phases()[phase]) if self.prober else 0
 
     def phases(self) -> list[list[dict]]:
         """The steps in the order they run: the visible ones, then the hidden ones once the visible ones are over.
@@ -106,6 +125,25 @@ class SandboxPlan:
         for path in self.collect:
             if not safe_relative_path(path):
                 raise ValueError(f"cannot collect {path!r}: not a plain relative path")
+        if self.prober is not None:
+            self._check_prober()
+
+    def _check_prober(self) -> None:
+        prober = self.prober
+        prober.check()
+        if prober.prober is not None or prober.files or prober.collect:
+            raise ValueError("a prober gets no file, collects none and has no prober of its own")
+        if self.runtime != RUNTIME_RUNC or prober.runtime != RUNTIME_RUNC:
+            # gVisor gives each container a network stack of its own: a prober could not reach the server.
+            raise ValueError("a plan with a prober runs under runc only")
+        ours, its = self.phases(), prober.phases()
+        if [step_is_hidden(phase[0]) if phase else None for phase in ours] != \
+                [step_is_hidden(phase[0]) if phase else None for phase in its]:
+            raise ValueError("the prober's phases must be the plan's (visible, then hidden)")
+        for step in prober.steps:
+            segments = step.get("segments", 0)
+            if type(segments) is not int or not 0 <= segments <= 16:
+                raise ValueError(f"prober step {step.get('name')!r}: segments must be an int in 0..16")
 
     def stdout_cap(self) -> int:
         per_step = 2 * self.limits.output_bytes * 4 + RECORDS_CAP * 2  # JSON escaping can grow text up to 6x
@@ -221,6 +259,7 @@ class SandboxResult:
     diagnostics: str = ""
     files: dict[str, bytes] = field(default_factory=dict)  # the plan's `collect`, copied out and re-validated
     file_errors: dict[str, str] = field(default_factory=dict)  # collected path -> why it is not in `files`
+    prober_id: str = ""  # the prober's container, for a plan with one
 
     def step(self, name: str) -> StepOutcome:
         for step in self.steps:
@@ -365,12 +404,24 @@ class SandboxRunner:
         else:
             container.stream.stdout_cap = plan.stdout_cap()
         acquired = time.monotonic()
+        companions: list[SandboxContainer] = []
         try:
-            return self._execute(container, plan, warm, started, acquired)
+            return self._execute(container, plan, warm, started, acquired, companions)
         finally:
             if warm:
                 pool.give_back_slot()
+            for companion in companions:  # before the container whose network namespace it joined
+                self.disposer.dispose(companion)
             self.disposer.dispose(container)
+
+    def _start_prober(self, plan: SandboxPlan, learner: SandboxContainer) -> SandboxContainer:
+        """The prober's container, cold: it can only be made once the learner's exists, to join its network."""
+        prober = plan.prober
+        labels = {**(prober.labels or plan.labels), LABEL_OWNER: self.owner, LABEL_SCOPE: self.scope}
+        container = SandboxContainer.start(self.client, self.image_tag(prober.image), prober.limits, prober.runtime,
+                                           labels, prober.stdout_cap(), self.ready_timeout, network_of=learner.id)
+        self.held[container.id] = time.time()
+        return container
 
     def _exchange(self, container: SandboxContainer, plan: SandboxPlan, deadline: float) -> tuple[str, list]:
         """Deliver the job phase by phase; returns how the stream ended (eof, wall_timeout, output_overflow,
@@ -405,10 +456,105 @@ class SandboxRunner:
                 container.send_more(plan.hidden_job(nonce))  # if it cannot go, the frames and exit code tell why
         return container.wait_closed(deadline), frames
 
-    def _execute(self, container: SandboxContainer, plan: SandboxPlan, warm: bool, started: float,
-                 acquired: float) -> SandboxResult:
+    def _exchange_with_prober(self, learner: SandboxContainer, plan: SandboxPlan,
+                              companions: list) -> tuple[str, list, list]:
+        """Both containers' jobs, phase by phase and turn by turn; returns how the learner's stream ended, the
+        learner's phase frames and the prober's.
+
+        In each phase both get their message (the learner container starts the server, the prober waits for its
+        port); at each pause of the prober (a segment) the learner container gets {"segment", "nonce"} and
+        answers with a frame echoing the nonce (it restarts the server: every learner process is killed before
+        that frame, a new one started after it), then the prober is told to go on; once the prober's phase frame
+        is in, the learner's gets {"end", "nonce"} and answers with its phase frame, which lists the nonces it
+        handled. The hidden phase goes to either only once both phase frames of the visible one are in.
+
+        The learner container writes its frames only while no learner process is alive, so each of them comes
+        (none can be taken off the pipe). Learner code can read our messages off its stdin and write frames: a
+        forged segment frame is then one frame too many once the real one comes, and a message it took away
+        leaves its nonce out of the phase frame's list; either makes the run a bad frame. The prober runs no
+        learner code: a failure of its protocol is the platform's (SandboxError)."""
+        prober_plan = plan.prober
         phases = plan.phases()
-        status, frames = self._exchange(container, plan, time.monotonic() + plan.deadline_seconds())
+        learner.send_job(plan.job())
+        # Started while the learner's server boots; the backstop counts from here.
+        try:
+            prober = self._start_prober(plan, learner)
+        except SandboxError:
+            # It joins the learner container's network namespace: learner code that ended its container at once
+            # (killed its entry process) leaves none to join. Then the learner's stream tells; else it was us.
+            end, frame = learner.next_frame(time.monotonic() + 5)
+            if end == "frame":
+                return self._unexpected(learner, [frame], time.monotonic() + 5), [frame], []
+            if end == "eof":
+                return end, [], []
+            raise
+        companions.append(prober)
+        deadline = time.monotonic() + plan.deadline_seconds()
+        prober.send_job(prober_plan.job())
+        frames: list = []
+        prober_frames: list = []
+        for number in range(1, len(phases) + 1):
+            nonce = None
+            if number > 1:
+                nonce = uuid.uuid4().hex
+                learner.send_more(plan.hidden_job(nonce))
+                prober.send_more(prober_plan.hidden_job(uuid.uuid4().hex))
+            sent = []
+            for segment in range(1, plan.segments(number - 1) + 1):
+                self._prober_frame(prober, deadline, {"segment": segment})
+                sent.append(uuid.uuid4().hex)
+                learner.send_more({"segment": segment, "nonce": sent[-1]})
+                end, frame = learner.next_frame(deadline)
+                if end != "frame":
+                    return end, frames, prober_frames
+                if frame != {"segment": segment, "nonce": sent[-1]}:
+                    frames.append(frame)
+                    return self._unexpected(learner, frames, deadline), frames, prober_frames
+                prober.send_more({"segment": segment})
+            prober_frames.append(self._prober_frame(prober, deadline, None))
+            sent.append(uuid.uuid4().hex)
+            learner.send_more({"end": True, "nonce": sent[-1]})
+            end, frame = learner.next_frame(deadline)
+            if end != "frame":
+                return end, frames, prober_frames
+            frames.append(frame)
+            if not isinstance(frame, dict) or "error" in frame:
+                return self._unexpected(learner, frames, deadline), frames, prober_frames
+            handled = [n for step in frame.get("steps") or [] if isinstance(step, dict)
+                       for n in (step.get("handled") or [])]
+            if frame.get("phase") != number or frame.get("nonce") != nonce or handled != sent:
+                return "bad_frame", frames, prober_frames
+        return learner.wait_closed(deadline), frames, prober_frames
+
+    @staticmethod
+    def _unexpected(learner: SandboxContainer, frames: list, deadline: float) -> str:
+        """A learner frame that is not the one expected: a refused job (first, then the entry exits 2, which
+        _execute checks), or a bad frame."""
+        if len(frames) == 1 and isinstance(frames[0], dict) and "error" in frames[0]:
+            return learner.wait_closed(deadline)
+        return "bad_frame"
+
+    @staticmethod
+    def _prober_frame(prober: SandboxContainer, deadline: float, expected: dict | None) -> dict:
+        """The prober's next frame: `expected` (a segment pause), else a phase frame."""
+        end, frame = prober.next_frame(deadline)
+        if end != "frame":
+            raise SandboxError(f"the prober stopped answering ({end}): "
+                               f"{prober.stream.stderr.decode('utf-8', 'replace')[-300:]}")
+        if frame != expected if expected is not None else not (isinstance(frame, dict) and "steps" in frame):
+            raise SandboxError(f"the prober said {str(frame)[:300]} instead of {expected or 'its phase frame'}")
+        return frame
+
+    def _execute(self, container: SandboxContainer, plan: SandboxPlan, warm: bool, started: float,
+                 acquired: float, companions: list | None = None) -> SandboxResult:
+        """`companions`: filled with the prober's container, for the caller to dispose of."""
+        companions = [] if companions is None else companions
+        phases = plan.phases()
+        prober_frames: list = []
+        if plan.prober is None:
+            status, frames = self._exchange(container, plan, time.monotonic() + plan.deadline_seconds())
+        else:
+            status, frames, prober_frames = self._exchange_with_prober(container, plan, companions)
         finished = time.monotonic()
         oom_killed = False
         if status == "eof":
@@ -432,10 +578,10 @@ class SandboxRunner:
                 status = "bad_frame" if frames and state["exit_code"] == 0 else "crashed"
         steps = []
         for index, phase in enumerate(phases):
-            raw = frames[index].get("steps") if status == "completed" else None
-            raw = raw if isinstance(raw, list) else []
-            steps += [StepOutcome.from_untrusted(step, raw[number] if number < len(raw) else None,
-                                                 plan.limits.output_bytes) for number, step in enumerate(phase)]
+            steps += self._outcomes(phase, frames, index, status, plan.limits.output_bytes)
+            if plan.prober is not None:
+                # The prober's records hold the server's answers: their own cap, not a learner step's output cap.
+                steps += self._outcomes(plan.prober.phases()[index], prober_frames, index, status, RECORDS_CAP)
         files, file_errors = collected_files(plan, frames[-1].get("files") if status == "completed" else None)
         return SandboxResult(
             status=status,
@@ -449,7 +595,16 @@ class SandboxRunner:
             diagnostics=container.stream.stderr.decode("utf-8", "replace")[-2000:],
             files=files,
             file_errors=file_errors,
+            prober_id=companions[0].id if companions else "",
         )
+
+    @staticmethod
+    def _outcomes(phase: list[dict], frames: list, index: int, status: str, output_cap: int) -> list[StepOutcome]:
+        """The steps of a phase as its frame reports them; all missing unless the run completed."""
+        raw = frames[index].get("steps") if status == "completed" else None
+        raw = raw if isinstance(raw, list) else []
+        return [StepOutcome.from_untrusted(step, raw[number] if number < len(raw) else None, output_cap)
+                for number, step in enumerate(phase)]
 
     def wait_warm(self, timeout: float) -> bool:
         """Wait until every pool is full (a worker does this before taking its first job)."""

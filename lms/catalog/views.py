@@ -66,7 +66,7 @@ def exercise(exercise_uuid: str):
     return render_template("catalog/exercise.html", exercise=row, statement=statement,
                            submissions=submissions_of(current_user, row, limit=20), form=EmptyForm(),
                            hints=row.hints.get(current_language()) or row.hints.get("fr") or [],
-                           editors=[(name, editor_language(name)) for name in row.files],
+                           editors=[(name, editor_language(name)) for name in row.files], editor_language=editor_language,
                            preview=live_preview(row))
 
 

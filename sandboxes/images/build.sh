@@ -9,7 +9,7 @@
 # LMS_BASE_IMAGE=<image> uses that image as the base instead (pulled if absent).
 # Each sandboxes/images/<runtime>/ with a Dockerfile becomes lms/sandbox-<runtime>:<hash>, the hash covering
 # the folder's files, common/ and the base image id, tagged :latest too. It is built from a staged context: the
-# folder, common/entrylib.py beside its runtime/entry.py, the host's Debian sources (apt-sources.list, for images
+# folder, common/*.py (entrylib.py...) beside its runtime/entry.py, the host's Debian sources (apt-sources.list, for images
 # that install packages), and what its pinned lists name, fetched on the host with the ordinary clients:
 #   wheels.txt  pip requirements with --hash (downloaded as wheels for the image's Python into wheels/)
 #   npm.txt     lines "<name>@<version> <sha512 integrity>" (npm pack into npm/, the integrity checked)
@@ -173,7 +173,7 @@ stage_context() {
     cp -a "$dir/." "$stage/"
     find "$stage" -name __pycache__ -prune -exec rm -rf {} +
     if [ -d "$stage/runtime" ]; then
-        cp "$COMMON_DIR/entrylib.py" "$stage/runtime/entrylib.py"
+        cp "$COMMON_DIR"/*.py "$stage/runtime/"
     fi
     apt_sources >"$stage/apt-sources.list"
     mkdir -p "$stage/wheels" "$stage/npm"

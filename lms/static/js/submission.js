@@ -46,6 +46,13 @@
       li.appendChild(el("span", { "class": "muted" }, c.status));
       if (c.hidden) li.appendChild(el("span", { "class": "muted" }, " (" + strings.hidden + ")"));
       if (c.message && !c.passed) li.appendChild(el("pre", { "class": "message", dir: "ltr" }, c.message));
+      if (c.details && c.details.console) li.appendChild(el("pre", { "class": "message console", dir: "ltr" }, c.details.console));
+      if (c.details && c.details.server_log) {
+        var log = el("details", { "class": "server-log" });
+        log.appendChild(el("summary", {}, strings.server_log));
+        log.appendChild(el("pre", { "class": "message", dir: "ltr" }, c.details.server_log));
+        li.appendChild(log);
+      }
       if (c.details && c.details.transcript) li.appendChild(transcript(c.details.transcript, !c.passed));
       ul.appendChild(li);
     });

@@ -34,7 +34,8 @@ def fill_previous_revision() -> None:
                     position=module.position, pass_min_percent=module.pass_min_percent,
                     archived=False)).inserted_primary_key[0]
                 definitions = [(e.uuid, e.slug, e.content_version, e) for e in module.exercises]
-                definitions.append((PRIVATE_UUID, "privee", "old", module.exercises[0]))
+                if module.slug == "python-bases":
+                    definitions.append((PRIVATE_UUID, "privee", "old", module.exercises[0]))
                 for position, (uuid, slug, version, e) in enumerate(definitions):
                     connection.execute(exercises.insert().values(
                         uuid=uuid, module_id=module_id, slug=slug, kind=e.kind, title=e.title,

@@ -20,9 +20,11 @@ def test_bundled_library_loads():
 
 @pytest.fixture
 def library(tmp_path):
-    """A writable copy of the bundled library, and the path of its first exercise."""
+    """A writable copy of the bundled Python module (in its track), and the path of its first exercise."""
     root = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, root)
+    module = CONTENT_DIR / "back-end" / "python-bases"
+    shutil.copytree(module, root / "back-end" / module.name)
+    shutil.copy(CONTENT_DIR / "back-end" / "track.yaml", root / "back-end" / "track.yaml")
     first = next(iter_exercises(load_library(root)))
     return root, first.path
 

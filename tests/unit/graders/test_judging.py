@@ -1,6 +1,6 @@
 import pytest
 
-from graders.judging import outputs_equal, parse_records, score, values_equal
+from graders.judging import outputs_equal, parse_records, pattern_problem, score, values_equal
 
 
 @pytest.mark.parametrize("expected, got, tolerance, equal", [
@@ -80,3 +80,49 @@ def test_score_proportional_and_all_or_nothing():
     assert score(checks, 10, "all_or_nothing") == 0.0
     assert score([(1, True)], 10, "all_or_nothing") == 10.0
     assert score([], 10, "proportional") == 0.0
+
+
+@pytest.mark.parametrize("expected, got, tolerance, equal", [
+    ("moyenne : 13.50\n", "moyenne : 13.5\n", None, True),  # the same number, written otherwise
+    ("moyenne : 13.50\n", "moyenne : 13.51\n", None, False),
+    ("moyenne : 13.50\n", "moyenne : 13.51\n", 0.01, True),
+    ("moyenne : 13.50\n", "moyenne : 13.52\n", 0.01, False),
+    ("moyenne : 13.50\n", "Moyenne : 13.50\n", 0.01, False),  # words stay exact
+    ("a 1 2\n", "a 1\n2", 0.01, True),  # token by token, whatever the spacing
+    ("1 2\n", "1 2 3\n", 0.01, False),
+    ("1e3\n", "1000.0\n", None, True),
+    ("10\n", "nan\n", 1.0, False),  # not a number the learner printed: compared as a word
+    ("10\n", "inf\n", 1e300, False),
+    ("-0.5\n", "-.5\n", None, True),
+    ("100\n", "0x64\n", None, False),
+])
+def test_numeric_outputs(expected, got, tolerance, equal):
+    assert outputs_equal(expected, got, "numeric", tolerance=tolerance) is equal
+
+
+@pytest.mark.parametrize("pattern, got, equal", [
+    (r"total : \d+\.\d{2}", "total : 12.50\n", True),
+    (r"total : \d+\.\d{2}", "total : 12.5\n", False),
+    (r"total : \d+\.\d{2}", "total : 12.50\nextra\n", False),  # a text pattern covers the whole output
+    (r"a\nb", "a\nb\n\n", True),  # trailing blank lines and spaces aside
+    ([r"Rim : 14\.50?", r"classe : \d+"], "Rim : 14.5\nclasse : 12\n", True),
+    ([r"Rim : 14\.50?", r"classe : \d+"], "Rim : 14.5\n", False),  # one pattern per line, every line
+    ([r"Rim : 14\.50?", r"classe : \d+"], "Rim : 14.5 \nclasse : 12x\n", False),  # each line in full
+])
+def test_regex_outputs(pattern, got, equal):
+    assert outputs_equal("", got, "regex", pattern=pattern) is equal
+
+
+@pytest.mark.parametrize("pattern", [None, "", [], [1], "(unclosed", ["ok", "[z-a]"]])
+def test_regex_needs_a_valid_pattern(pattern):
+    if pattern == "":
+        assert pattern_problem(pattern) == ""  # the empty pattern is valid: an empty output
+        return
+    assert pattern_problem(pattern)
+    with pytest.raises(ValueError):
+        outputs_equal("", "x", "regex", pattern=pattern)
+
+
+def test_numeric_tolerance_is_absolute_and_absorbs_binary_rounding():
+    assert outputs_equal("12.13\n", "12.12\n", "numeric", tolerance=0.01)  # 0.0100000000000016 apart
+    assert not outputs_equal("1000.00\n", "1005.00\n", "numeric", tolerance=0.01)  # 0.5 %: not within 0.01

@@ -1,9 +1,624 @@
-"""Entry process (placeholder until this image's actions land)."""
+"""Entry process of the web sandbox image: the learner's page (index.html, style.css, script.js) opened in headless
+Chromium, driven by Playwright from this process, at the viewports a step asks for.
+
+The job protocol is entrylib's. The browser is launched by `prepare`, before the ready frame, so that a pooled
+container has it waiting; a step is the in-process action `page`. Where observations come from, and why:
+- the learner's files are served from http://page.test/ by Playwright's routing; every other request (other
+  hosts, the loopback, file://) is aborted, and a proxy that does not exist catches what routing does not see
+  (WebSockets): the container has no network anyway;
+- what the checks read (elements, text, attributes, computed styles, boxes, axe-core's verdicts) is read by our
+  script in an isolated world (CDP Page.createIsolatedWorld), where the page's own script cannot redefine any
+  global or prototype; actions (click, type, press) are Playwright's trusted input events;
+- screenshots (visible steps only, JPEG, capped) are the compositor's.
+Each step is bounded twice: a guard thread kills every renderer at the step's deadline or when one grows past its
+memory budget, and the step's coroutine is cancelled at that deadline (Playwright's async API: a call to a page
+whose renderer is gone, or stuck in the page's infinite loop, may otherwise never answer). A page in an endless
+loop or a memory bomb ends the step with a named flag instead of hanging it.
+Between phases the contexts are closed and every renderer killed (`end_phase`); the browser itself stays.
+"""
+import asyncio
+import base64
+import json
 import os
+import signal
 import sys
+import threading
+import time
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 sys.path.insert(0, "/opt/lms")
-from entrylib import Runtime, main  # noqa: E402
+from entrylib import (WORK_DIR, Runtime, kill_leftovers, main, oom_kills, pids_max_hits, safe_relative,  # noqa: E402
+                      step_result)
+
+ORIGIN = "http://page.test/"
+BROWSER_ENV = {
+    "HOME": "/work",
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "TMPDIR": "/tmp",
+    "XDG_CACHE_HOME": "/tmp/.cache",
+    "XDG_CONFIG_HOME": "/tmp/.config",
+    "FONTCONFIG_PATH": "/etc/fonts",
+}
+CHROMIUM = "/usr/lib/chromium/chromium"
+V8_HEAP_MB = 128  # a page's script heap: a memory bomb crashes its renderer long before the container's limit
+CRASH_NEAR_HEAP_CAP = 0.6
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # the container is the sandbox: no user namespaces for Chromium's own inside it
+    "--disable-dev-shm-usage",  # /dev/shm is tiny; shared memory goes to /tmp
+    "--disable-gpu",
+    "--block-new-web-contents",  # window.open and popups fail
+    "--disable-blink-features=AutomationControlled",  # the page sees a browser, not a test driver
+    "--proxy-server=127.0.0.1:9",  # nothing listens there: what routing does not catch goes nowhere
+    "--proxy-bypass-list=<-loopback>",
+    "--disable-breakpad",
+    "--disable-crash-reporter",
+    f"--js-flags=--max-old-space-size={V8_HEAP_MB}",
+    "--renderer-process-limit=4",
+]
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
+                 ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".mjs": "text/javascript; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
+                 ".txt": "text/plain; charset=utf-8"}
+OBSERVE_JS = "/opt/lms/observe.js"
+AXE_JS = "/opt/lms/axe.min.js"
+AXE_RUN = """(async function (rules) {
+  const result = await axe.run(document, {runOnly: {type: "rule", values: rules}, resultTypes: ["violations"]});
+  return {violations: result.violations.map((v) => ({rule: v.id, count: v.nodes.length,
+    targets: v.nodes.slice(0, 3).map((n) => String(n.target).slice(0, 120))}))};
+})"""
+# Timers do not run in a page with JavaScript off, not even in our isolated world: axe-core's deferrals (setTimeout,
+# requestAnimationFrame) become microtasks there, in our world only.
+NO_TIMERS_SHIM = """window.setTimeout = (fn, ms, ...rest) => { Promise.resolve().then(() => fn(...rest)); return 1; };
+window.clearTimeout = () => {}; window.requestAnimationFrame = (fn) => window.setTimeout(fn, 0, 0);
+window.requestIdleCallback = (fn) => window.setTimeout(fn, 0, {timeRemaining: () => 50, didTimeout: false}); 0"""
+# Dialogs and popups answer at once, as dismissed ones would (a page that digs the real ones out of an iframe gets
+# Playwright's auto-dismissal, within the step's time limit).
+QUIET_DIALOGS = """(() => { window.alert = () => undefined; window.confirm = () => false; window.prompt = () => null;
+window.print = () => undefined; window.open = () => null; })();"""
+GUARD_POLL_SECONDS = 0.02
+DEADLINE_MARGIN_SECONDS = 0.6  # left to close the contexts and write the frame
+RENDERER_MEMORY_SHARE = 0.45  # of the container's memory, for one renderer's anonymous memory
+RECORDS_BUDGET = 900 * 1024  # below entrylib's and the runner's 1 MB cap, or the whole channel is refused
+PAGE_ERRORS_CAP = 5
+SETTLE_MS_CAP = 2000
+ACTION_TIMEOUT_MS = 3000
+RESPONSIVE_SECONDS = 1.0
+FIRST_LOAD_MS = 3000
+PREWARM_SECONDS = 5.0
+SCREENSHOT_WARMUP_QUALITY = 70
+WORLD_NAME = "lms-observer"
+
+
+class PageHung(Exception):
+    """The page's script holds its renderer (an endless loop in an event handler)."""
+
+
+def renderer_pids():
+    """Chromium's renderers (where page script runs), not its own WebUI renderer."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                args = handle.read()  # a zygote's child rewrites its title: one string, not NUL-separated args
+        except OSError:
+            continue
+        if b"--type=renderer" in args and b"--top-chrome-webui" not in args:
+            pids.append(int(entry))
+    return pids
+
+
+def anonymous_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def kill_renderers(timeout=2.0):
+    """SIGKILL every renderer and wait until they are gone; True if none is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = [pid for pid in renderer_pids() if alive(pid)]
+        if not pids:
+            return True
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+
+
+def container_memory_kb():
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as handle:
+                value = handle.read().strip()
+            if value.isdigit():
+                return min(int(value) // 1024, 8 * 1024 * 1024)
+        except OSError:
+            continue
+    return 1024 * 1024
+
+
+class Guard(threading.Thread):
+    """Kills the renderers at the step's deadline or when one outgrows its memory budget."""
+
+    def __init__(self, deadline):
+        super().__init__(daemon=True)
+        self.deadline = deadline
+        self.budget_kb = int(container_memory_kb() * RENDERER_MEMORY_SHARE)
+        self.stopped = threading.Event()
+        self.timed_out = False
+        self.memory_exceeded = False
+        self.peak_kb = 0  # the largest renderer seen: a renderer that crashed near V8's heap cap ran out of memory
+
+    def run(self):
+        while not self.stopped.wait(GUARD_POLL_SECONDS):
+            if time.monotonic() >= self.deadline:
+                self.timed_out = True
+            else:
+                largest = max((anonymous_kb(pid) for pid in renderer_pids()), default=0)
+                self.peak_kb = max(self.peak_kb, largest)
+                if largest <= self.budget_kb:
+                    continue
+                self.memory_exceeded = True
+            kill_renderers()
+            return
+
+    @property
+    def fired(self):
+        return self.timed_out or self.memory_exceeded
+
+    def remaining(self):
+        return max(0.05, self.deadline - time.monotonic())
+
+    def stop(self):
+        self.stopped.set()
+        self.join(timeout=2)
+
+
+class Browser:
+    """The one Chromium of this container, launched ahead of the job, driven from one event loop."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.playwright = None
+        self.browser = None
+        self.observe_js = ""
+        self.axe_js = ""
+        self.spare = None
+        self.prewarming = None
+
+    def launch(self):
+        self.loop.run_until_complete(self._launch())
+
+    async def _launch(self):
+        from playwright.async_api import async_playwright
+
+        os.environ.update(BROWSER_ENV)
+        for folder in (BROWSER_ENV["XDG_CACHE_HOME"], BROWSER_ENV["XDG_CONFIG_HOME"]):
+            os.makedirs(folder, exist_ok=True)
+        with open(OBSERVE_JS, encoding="utf-8") as handle:
+            self.observe_js = handle.read()
+        if self.playwright is None:
+            self.playwright = await async_playwright().start()
+        self.browser = await self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                             ignore_default_args=["--enable-automation"])
+        self.spare = await self._new_page(javascript=True)
+        try:
+            # The compositor's first capture (and the JPEG encoder) is slow: paid here, before the ready frame, on
+            # the blank page, not in the learner's step.
+            await self.spare[1].screenshot(type="jpeg", quality=SCREENSHOT_WARMUP_QUALITY, timeout=5000)
+        except Exception:  # noqa: BLE001 - only a warm-up
+            pass
+
+    async def _new_page(self, javascript):
+        # The user agent of a desktop Chromium, not "HeadlessChrome": a page must not behave otherwise when graded.
+        agent = (f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                 f"Chrome/{self.browser.version} Safari/537.36")
+        context = await self.browser.new_context(java_script_enabled=javascript, service_workers="block",
+                                                 accept_downloads=False, user_agent=agent)
+        return context, await context.new_page()
+
+    def prewarm(self):
+        """Open the next phase's blank page (a context of its own) in the background, while the phase's frame goes
+        out and the next message comes in. Called only once every renderer of the phase is dead: the new one never
+        ran anything but about:blank, and it learns nothing of the next phase before that phase takes it."""
+        def run():
+            try:
+                self.spare = self.loop.run_until_complete(asyncio.wait_for(self._new_page(True), PREWARM_SECONDS))
+            except Exception:  # noqa: BLE001 - the step opens its own page then
+                self.spare = None
+        self.wait_prewarm()
+        self.prewarming = threading.Thread(target=run, daemon=True)
+        self.prewarming.start()
+
+    def wait_prewarm(self):
+        """The event loop is this thread's again (the prewarm's thread is done with it)."""
+        thread, self.prewarming = self.prewarming, None
+        if thread is not None:
+            thread.join(PREWARM_SECONDS + 1)
+            if thread.is_alive():  # bounded by its own wait_for: not expected; the next step then reports the loop
+                sys.stderr.write("prewarm still running\n")
+
+    async def take_page(self, javascript):
+        """A blank page in a context of its own. A step gets the one opened ahead (before the job, or once the
+        previous phase's renderers were dead), if it has the JavaScript setting the step wants."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            if javascript:
+                return spare
+            await spare[0].close()
+        return await self._new_page(javascript)
+
+    def connected(self):
+        try:
+            return self.browser is not None and self.browser.is_connected()
+        except Exception:  # noqa: BLE001 - a dead driver raises
+            return False
+
+    def axe(self):
+        if not self.axe_js:
+            with open(AXE_JS, encoding="utf-8") as handle:
+                self.axe_js = handle.read()
+        return self.axe_js
+
+    def close_contexts(self, timeout=3.0):
+        async def close_all():
+            for context in list(self.browser.contexts):
+                try:
+                    await context.close()
+                except Exception:  # noqa: BLE001 - a killed page's context may refuse
+                    pass
+        try:
+            self.loop.run_until_complete(asyncio.wait_for(close_all(), timeout))
+        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - the renderers are killed next anyway
+            pass
+
+
+BROWSER = Browser()
+PHASE_LIMITS = {"timed_out": False,  # what an earlier step of this job ran into
+                "next_phase_likely": False}  # the phase's steps were visible ones: hidden ones may follow
+
+
+def load_site():
+    """The submitted files, served as they are (read once per step: the page cannot write to them)."""
+    site = {}
+    for folder, _, names in os.walk(WORK_DIR):
+        for name in names:
+            path = os.path.relpath(os.path.join(folder, name), WORK_DIR)
+            full = os.path.join(WORK_DIR, path)
+            if safe_relative(path) and not os.path.islink(full):
+                with open(full, "rb") as handle:
+                    site[path] = handle.read()
+    return site
+
+
+def serve(site):
+    async def handle(route):
+        url = route.request.url
+        if not url.startswith(ORIGIN):
+            if route.request.is_navigation_request():
+                # No Content: the browser stays on the learner's page (an aborted navigation would show an error
+                # page instead).
+                await route.fulfill(status=204, body=b"")
+            else:
+                await route.abort("blockedbyclient")
+            return
+        path = url[len(ORIGIN):].split("?", 1)[0].split("#", 1)[0] or "index.html"
+        body = site.get(path)
+        if body is None:
+            await route.fulfill(status=404, body=b"not found", content_type="text/plain")
+            return
+        extension = os.path.splitext(path)[1].lower()
+        await route.fulfill(status=200, body=body,
+                            content_type=CONTENT_TYPES.get(extension, "application/octet-stream"))
+    return handle
+
+
+class Session:
+    """The step's one page (one browser context), loaded again for each viewport and for each scenario of actions
+    but the viewport's first (which acts on the page as loaded and observed): a fresh document each time, with the
+    origin's storage cleared before it."""
+
+    def __init__(self, javascript, guard, page_errors):
+        self.javascript = javascript
+        self.guard = guard
+        self.page_errors = page_errors
+        self.crashed = False
+        self.context = self.page = self.cdp = None
+        self.world = None  # (loader id of the main frame's document, our isolated world's context id, axe loaded)
+
+    async def open(self, site):
+        self.context, self.page = await BROWSER.take_page(self.javascript)
+        self.context.set_default_timeout(self._remaining_ms())
+        self.context.set_default_navigation_timeout(self._remaining_ms())
+        await self.context.route("**/*", serve(site))
+        await self.context.add_init_script(QUIET_DIALOGS)
+        self.context.on("page", self._close_popup)
+        self.page.on("crash", self._on_crash)
+        if self.page_errors is not None:
+            self.page.on("pageerror", self._on_page_error)
+        self.cdp = await self.context.new_cdp_session(self.page)
+
+    def _remaining_ms(self):
+        return max(100.0, self.guard.remaining() * 1000)
+
+    async def load(self, viewport):
+        self.world = None
+        await self.cdp.send("Storage.clearDataForOrigin", {"origin": ORIGIN.rstrip("/"), "storageTypes": "all"})
+        await self.page.set_viewport_size({"width": int(viewport["width"]), "height": int(viewport["height"])})
+        try:
+            await self.page.goto(ORIGIN + "index.html", wait_until="load",
+                                 timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+        except PlaywrightTimeoutError:
+            # The previous document's own late navigation (a timer setting location) can cancel ours: once more.
+            if self.guard.fired or self.crashed:
+                raise
+            await self.page.goto(ORIGIN + "index.html", wait_until="load", timeout=self._remaining_ms())
+
+    def _on_crash(self, page):
+        self.crashed = True
+
+    def _on_page_error(self, error):
+        if len(self.page_errors) < PAGE_ERRORS_CAP:
+            self.page_errors.append(str(error)[:300])
+
+    async def _close_popup(self, page):
+        if page != self.page:
+            try:
+                await page.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def evaluate(self, function_source, argument, with_axe=False):
+        """Call `function_source` with `argument` in our isolated world of the main frame's current document: one
+        world per document (made again if the page navigated by itself), axe-core loaded into it once."""
+        frame = (await self.cdp.send("Page.getFrameTree"))["frameTree"]["frame"]
+        if self.world is None or self.world[0] != frame["loaderId"]:
+            self.world = None
+            world = await self.cdp.send("Page.createIsolatedWorld", {"frameId": frame["id"], "worldName": WORLD_NAME,
+                                                                     "grantUniveralAccess": False})
+            self.world = [frame["loaderId"], world["executionContextId"], False]
+        context_id = self.world[1]
+        if with_axe and not self.world[2]:
+            if not self.javascript:
+                await self._run(NO_TIMERS_SHIM, context_id)
+            await self._run(BROWSER.axe() + "\n;0", context_id)
+            self.world[2] = True
+        return await self._run(f"({function_source})({json.dumps(argument)})", context_id)
+
+    async def _run(self, expression, context_id):
+        answer = await self.cdp.send("Runtime.evaluate", {"expression": expression, "contextId": context_id,
+                                                          "returnByValue": True, "awaitPromise": True})
+        if "exceptionDetails" in answer:
+            raise RuntimeError(answer["exceptionDetails"].get("text", "evaluation failed")[:200])
+        return answer.get("result", {}).get("value")
+
+    async def act(self, actions):
+        """Playwright's trusted input events, in order; None, or why an action could not be done."""
+        for index, action in enumerate(actions):
+            kind, selector = action["do"], action.get("selector")
+            try:
+                target = self.page.locator(selector).first if selector else None
+                if target is not None and not await target.count():
+                    return {"index": index, "reason": "missing"}  # at once: no waiting for what is not there
+                if kind == "click":
+                    await target.click(timeout=self._action_timeout())
+                elif kind == "type":
+                    # Input.insertText: trusted input and change events, in one call whatever the length.
+                    await target.fill(action["text"], timeout=self._action_timeout())
+                elif kind == "press":
+                    if target is not None:
+                        await target.press(action["key"], timeout=self._action_timeout())
+                    else:
+                        await self.page.keyboard.press(action["key"])
+                elif kind == "submit":
+                    # requestSubmit() validates the form and fires its submit event, as a click on its button does.
+                    await target.evaluate("(form) => form.requestSubmit()", timeout=self._action_timeout())
+            except Exception as exc:  # noqa: BLE001 - Playwright's TimeoutError and Error alike
+                if self.guard.fired or self.crashed:
+                    raise
+                if not await self.responsive():
+                    raise PageHung() from exc  # its script never gives the page back: a time limit, not a miss
+                return {"index": index, "reason": type(exc).__name__}
+        return None
+
+    async def responsive(self):
+        """Whether the page's renderer still runs scripts (ours, in a fresh isolated world)."""
+        try:
+            await asyncio.wait_for(self.evaluate("(x) => x", 1), RESPONSIVE_SECONDS)
+            return True
+        except Exception:  # noqa: BLE001 - a timeout or a dead renderer alike
+            return False
+
+    def _action_timeout(self):
+        # For an element that is there but hidden or disabled; a busy machine needs more than a human would.
+        return min(ACTION_TIMEOUT_MS, self._remaining_ms())
+
+    async def settle(self, milliseconds):
+        await asyncio.sleep(max(0, min(int(milliseconds), SETTLE_MS_CAP)) / 1000)
+
+    async def screenshot(self, quality, max_bytes):
+        for attempt_quality in (quality, max(20, quality // 2)):
+            data = await self.page.screenshot(type="jpeg", quality=attempt_quality, timeout=self._action_timeout())
+            if len(data) <= max_bytes:
+                return data
+        return None
+
+    async def close(self):
+        if self.context is not None:
+            try:
+                await asyncio.wait_for(self.context.close(), 2.0)
+            except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - a crashed or killed page may refuse
+                pass
+
+
+class Records:
+    """The step's record lines, within budget (screenshots give way first)."""
+
+    def __init__(self):
+        self.lines = []
+        self.size = 0
+
+    def add(self, record, optional=False):
+        line = json.dumps(record, separators=(",", ":"))
+        if optional and self.size + len(line) > RECORDS_BUDGET - 64 * 1024:
+            return False
+        self.lines.append(line)
+        self.size += len(line) + 1
+        return True
+
+    def text(self):
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+
+async def observe_page(session, observations):
+    plain = [o for o in observations if o["type"] != "axe"]
+    found = dict(await session.evaluate(BROWSER.observe_js, plain) or {}) if plain else {}
+    for observation in observations:
+        if observation["type"] == "axe":
+            found[observation["id"]] = await session.evaluate(AXE_RUN, observation["rules"], with_axe=True)
+    return found
+
+
+async def visit(session, args, site, answer, records):
+    """Every viewport of the step: the page as loaded (observations, screenshot), then each scenario of actions."""
+    await session.open(site)
+    for viewport in args.get("viewports", []):
+        await session.load(viewport)
+        answer(await observe_page(session, viewport.get("observations", [])))
+        screenshot = viewport.get("screenshot")
+        if screenshot:
+            data = await session.screenshot(int(screenshot.get("quality", 70)), int(screenshot["max_bytes"]))
+            if data is not None:
+                records.add({"id": f"screenshot@{viewport['name']}",
+                             "jpeg": base64.b64encode(data).decode("ascii")}, optional=True)
+        # The first scenario acts on the page as loaded: nothing has acted on it yet (our reads are in our world,
+        # the screenshot is the compositor's). axe-core only reads too, but its rules are many: a page it ran on is
+        # not reused. Every other scenario gets a fresh document, with the origin's storage cleared.
+        reusable = not any(o["type"] == "axe" for o in viewport.get("observations", []))
+        for index, scenario in enumerate(viewport.get("sessions", [])):
+            if index or not reusable:
+                await session.load(viewport)
+            failed = await session.act(scenario["actions"])
+            if failed is not None:
+                answer({o["id"]: {"action_failed": failed} for o in scenario["observations"]})
+                continue
+            await session.settle(scenario.get("settle_ms", 50))
+            answer(await observe_page(session, scenario["observations"]))
+
+
+def action_page(step, limits):
+    """Open the page at each viewport of the step, observe, act, observe: one record per observation id."""
+    started = time.monotonic()
+    args = step.get("args", {})
+    timeout = float(step.get("timeout", limits.get("wall_seconds", 10)))
+    guard = Guard(started + max(0.5, timeout - DEADLINE_MARGIN_SECONDS))
+    records = Records()
+    page_errors = [] if args.get("page_errors") else None
+    pending = {o["id"] for vp in args.get("viewports", []) for o in vp.get("observations", [])}
+    pending |= {o["id"] for vp in args.get("viewports", []) for s in vp.get("sessions", [])
+                for o in s["observations"]}
+    PHASE_LIMITS["next_phase_likely"] = step.get("hidden") is False
+    if PHASE_LIMITS["timed_out"]:
+        # The previous phase's page ran out of time: this one would too, and only make the learner wait.
+        for observation_id in sorted(pending):
+            records.add({"id": observation_id, "error": "timeout"})
+        return step_result(step["name"], started, records=records.text(), timed_out=True)
+    if not BROWSER.connected():
+        return step_result(step["name"], started, exit_code=1, stderr="the browser is not running\n")
+    oom_before, pids_before = oom_kills(), pids_max_hits()
+    platform_failure = False
+    problem = ""
+    site = load_site()
+
+    def answer(found):
+        for observation_id, value in found.items():
+            if observation_id in pending:
+                pending.discard(observation_id)
+                records.add({"id": observation_id, "obs": value if isinstance(value, dict) else {}})
+
+    session = Session(bool(args.get("javascript", True)), guard, page_errors)
+    guard.start()
+    try:
+        # A little after the guard's kill, so that Playwright's own errors usually end the step first.
+        BROWSER.loop.run_until_complete(asyncio.wait_for(visit(session, args, site, answer, records),
+                                                         guard.remaining() + 0.2))
+    except (asyncio.TimeoutError, PageHung):
+        guard.timed_out = True
+    except Exception as exc:  # noqa: BLE001 - a killed or crashed renderer makes Playwright raise anything
+        problem = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        # Playwright's errors come from the page (crashed, killed, navigated away); anything else is ours.
+        platform_failure = not isinstance(exc, PlaywrightError) and not guard.fired and not session.crashed
+    finally:
+        if guard.timed_out:
+            kill_renderers()
+        BROWSER.loop.run_until_complete(session.close())
+        guard.stop()
+    crashed = session.crashed
+    memory = (guard.memory_exceeded or oom_kills() > oom_before
+              or (crashed and guard.peak_kb > V8_HEAP_MB * 1024 * CRASH_NEAR_HEAP_CAP))
+    reason = "timeout" if guard.timed_out else "memory" if memory else "crashed" if crashed or problem else ""
+    for observation_id in sorted(pending):
+        records.add({"id": observation_id, "error": reason or "missing"})
+    PHASE_LIMITS["timed_out"] = PHASE_LIMITS["timed_out"] or guard.timed_out
+    exit_code = 2 if platform_failure else 1 if (crashed or problem) and not guard.fired else 0
+    result = step_result(step["name"], started, exit_code=exit_code, records=records.text(),
+                         timed_out=guard.timed_out, stdout="".join(f"{line}\n" for line in page_errors or []),
+                         stderr=f"{problem}\n" if problem else "")
+    result["oom_killed"] = memory
+    result["pids_exhausted"] = pids_max_hits() > pids_before
+    return result
+
+
+def end_phase():
+    """No page of this phase may live on: close every context, kill every renderer; the browser stays (it never
+    ran page script). A browser that died goes too, with everything else, and is launched again for the next
+    phase."""
+    BROWSER.wait_prewarm()
+    if BROWSER.connected():
+        BROWSER.close_contexts()
+        if not kill_renderers():
+            return False
+        if PHASE_LIMITS["next_phase_likely"] and not PHASE_LIMITS["timed_out"]:
+            BROWSER.prewarm()
+        return True
+    BROWSER.browser = BROWSER.playwright = None
+    return kill_leftovers()
+
+
+def before_phase(steps):
+    BROWSER.wait_prewarm()
+    if not BROWSER.connected() and any(step.get("action") == "page" for step in steps):
+        try:
+            BROWSER.launch()
+        except Exception as exc:  # noqa: BLE001 - the steps report the browser missing
+            sys.stderr.write(f"browser relaunch failed: {exc}\n")
+
+
+RUNTIME = Runtime(actions={}, child_env=BROWSER_ENV, inprocess={"page": action_page}, prepare=BROWSER.launch,
+                  end_phase=end_phase, before_phase=before_phase)
 
 if __name__ == "__main__":
-    os._exit(main(Runtime(actions={}, child_env={"HOME": "/work", "PATH": "/usr/bin:/bin"})))
+    os._exit(main(RUNTIME))

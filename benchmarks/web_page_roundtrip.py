@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""One web-page grading round trip (headless Chromium in the web sandbox), warm pool against cold, in one run.
+
+The same plan each time: 3 viewports (two visible with their screenshots, one hidden) and 8 checks (text, count,
+computed style, a layout relation, clicks, typed text, no horizontal overflow, axe-core), through the real
+WebPageGrader and SandboxRunner:
+  (a) cold: a fresh container per run (pool_size=0): container start, Chromium's launch, then the checks;
+  (b) warm: a pool of containers started ahead, each with Chromium launched by the entry's `prepare` before its
+      ready frame; the pool refills between runs (paced), as it does between a class's submissions.
+Also each container's peak memory (cgroup memory.max_usage_in_bytes / memory.peak, read before its removal).
+Targets: warm p50 <= 1.0 s and <= 0.4 x cold p50; peak memory per container <= 512 MB.
+
+    .venv/bin/python benchmarks/web_page_roundtrip.py [--runs 15] [--pace 1.5] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from benchlib import (STATS_HEADERS, Deadline, print_table, quiet_logging, results_header, runner_kwargs,
+                      sigterm_as_interrupt, stats_row, summarize, verdict, wait_quiet, write_json)
+
+TARGET_WARM_P50_MS = 1000.0
+TARGET_RATIO = 0.4
+TARGET_PEAK_MB = 512
+LIMITS = {"wall_seconds": 20, "cpu_seconds": 10, "memory_mb": 512, "pids": 256, "tmpfs_mb": 64, "nofile": 1024,
+          "cpus": 2}
+VIEWPORTS = [{"name": "desktop", "width": 1200, "height": 800}, {"name": "phone", "width": 375, "height": 740},
+             {"name": "tablet", "width": 760, "height": 1000, "hidden": True}]
+CHECKS = [
+    {"id": "title", "name": "title", "hidden": False, "selector": "h1", "text": {"contains": "Compteur"}},
+    {"id": "buttons", "name": "buttons", "hidden": False, "selector": "button", "count": 2},
+    {"id": "grid", "name": "grid", "hidden": False, "selector": ".cards", "style": {"display": "grid"}},
+    {"id": "stacked", "name": "stacked", "hidden": False, "viewport": "phone", "selector": "#c2",
+     "layout": {"below": "#c1"}},
+    {"id": "clicks", "name": "clicks", "hidden": False, "actions": [{"click": "#plus"}, {"click": "#plus"}],
+     "selector": "#n", "text": {"equals": "2"}},
+    {"id": "typed", "name": "typed", "viewport": "tablet",
+     "actions": [{"type": {"into": "#nom", "generate": "nom"}}, {"click": "#dire"}],
+     "selector": "#salut", "text": {"equals": "Bonjour {{nom}}"}},
+    {"id": "overflow", "name": "overflow", "viewport": "tablet", "layout": "no-horizontal-overflow"},
+    {"id": "a11y", "name": "a11y", "axe": ["label", "image-alt", "button-name"]},
+]
+FILES = {
+    "index.html": """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Bench</title>
+<link rel="stylesheet" href="style.css"></head><body><main><h1>Compteur</h1>
+<div class="cards"><section id="c1">Un</section><section id="c2">Deux</section><section id="c3">Trois</section></div>
+<p>Clics : <span id="n">0</span></p><button id="plus" type="button">+1</button>
+<label for="nom">Nom</label><input id="nom"><button id="dire" type="button">Dire bonjour</button>
+<p id="salut"></p></main><script src="script.js"></script></body></html>""",
+    "style.css": """.cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 1rem; }
+@media (max-width: 600px) { .cards { grid-template-columns: 1fr; } }""",
+    "script.js": """let n = 0;
+document.querySelector("#plus").addEventListener("click", () => { document.querySelector("#n").textContent = ++n; });
+document.querySelector("#dire").addEventListener("click", () => {
+  document.querySelector("#salut").textContent = "Bonjour " + document.querySelector("#nom").value; });""",
+}
+
+
+def container_peak_mb(container_id: str) -> float | None:
+    for path in (f"/sys/fs/cgroup/memory/docker/{container_id}/memory.max_usage_in_bytes",
+                 f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/memory.peak",
+                 f"/sys/fs/cgroup/docker/{container_id}/memory.peak"):
+        try:
+            return round(int(Path(path).read_text()) / 1e6, 1)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+class PeakSampler(threading.Thread):
+    """Reads the peak memory of every container a runner holds, every 50 ms, while it lives (the cgroup goes
+    with the container, which exits right after its last frame)."""
+
+    def __init__(self, runners, peaks: dict):
+        super().__init__(daemon=True)
+        self.runners, self.peaks = runners, peaks
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(0.05):
+            for runner in list(self.runners):
+                for container_id in list(runner.held):
+                    value = container_peak_mb(container_id)
+                    if value is not None:
+                        self.peaks[container_id] = max(value, self.peaks.get(container_id, 0.0))
+
+
+def run_series(runner, grader, spec, runs, deadline, peaks, pace=0.0, label="") -> list[dict]:
+    out = []
+    for i in range(runs):
+        deadline.check(f"the {label} series")
+        if pace and i:
+            time.sleep(pace)
+        t0 = time.monotonic()
+        plan = grader.plan(spec, FILES)
+        result = runner.run(plan)
+        grade = grader.judge(spec, plan, result)
+        t1 = time.monotonic()
+        out.append({"total": (t1 - t0) * 1000, "acquire": result.timings_ms["acquire"],
+                    "run": result.timings_ms["run"], "warm": result.warm, "verdict": grade.verdict.value,
+                    "score": grade.score, "status": result.status, "container": result.container_id,
+                    "steps": {s.name: s.duration_ms for s in result.steps}})
+    runner.flush()
+    for row in out:
+        row["peak_mb"] = peaks.get(row.pop("container"))
+    return out
+
+
+def wait_pool(runner, size, timeout=120.0) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        pools = runner.stats()["pools"]
+        if pools and all(p["ready"] >= size for p in pools):
+            return time.monotonic() - t0
+        time.sleep(0.05)
+    raise TimeoutError(f"warm pool not ready after {timeout:.0f} s: {runner.stats()['pools']}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs of each series (default 15)")
+    parser.add_argument("--pace", type=float, default=4.0,
+                        help="seconds between warm runs, for the pool's refill (default 4)")
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--max-seconds", type=float, default=600)
+    parser.add_argument("--quiet-wait", type=float, default=20)
+    parser.add_argument("--json", metavar="PATH")
+    args = parser.parse_args(argv)
+    if not 1 <= args.runs <= 200:
+        parser.error("--runs must be between 1 and 200")
+
+    sigterm_as_interrupt()
+    import docker
+
+    from graders import get_grader
+    from graders.base import ExerciseSpec
+    from sandboxes.runner import SandboxRunner
+
+    quiet_logging()
+    deadline = Deadline(args.max_seconds)
+    grader = get_grader("web-page")
+    spec = ExerciseSpec.from_dict({"kind": "web-page", "files": list(FILES), "checks": CHECKS, "limits": LIMITS,
+                                   "options": {"viewports": VIEWPORTS}})
+    problems = grader.validate(spec)
+    if problems:
+        raise SystemExit(f"benchmark spec invalid: {problems}")
+    run_id = f"webpage-{uuid.uuid4().hex[:8]}"
+    client = docker.from_env(timeout=60)
+
+    def ours(attributes: dict) -> bool:
+        return attributes.get("lms.owner", "").startswith(run_id)
+
+    results = results_header("web_page_roundtrip", args, runs=args.runs, series={})
+    runners = []
+    try:
+        print(f"web-page round trip: {args.runs} runs per series, 3 viewports, {len(CHECKS)} checks, "
+              f"{results['machine'].get('cpus')} CPUs, load average {results['load_average_start']}")
+        peaks: dict = {}
+        sampler = PeakSampler(runners, peaks)
+        sampler.start()
+        cold = SandboxRunner(pool_size=0, owner=f"{run_id}-cold", **runner_kwargs(run_id))
+        runners.append(cold)
+        run_series(cold, grader, spec, args.warmup, deadline, peaks, label="cold warm-up")
+        if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
+            print("  note: the engine is busy with other containers; measuring anyway")
+        results["series"]["cold"] = run_series(cold, grader, spec, args.runs, deadline, peaks, label="cold")
+        print("  (a) cold: done")
+
+        warm = SandboxRunner(pool_size=1, owner=f"{run_id}-warm", **runner_kwargs(run_id))
+        runners.append(warm)
+        warm.prewarm("web", spec.limits)
+        results["prewarm_s"] = round(wait_pool(warm, 1), 2)
+        run_series(warm, grader, spec, args.warmup, deadline, peaks, pace=args.pace, label="warm warm-up")
+        if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
+            print("  note: the engine is busy with other containers; measuring anyway")
+        time.sleep(args.pace)
+        results["series"]["warm"] = run_series(warm, grader, spec, args.runs, deadline, peaks, pace=args.pace,
+                                               label="warm")
+        print("  (b) warm: done")
+    except KeyboardInterrupt:
+        print("interrupted")
+        return 2
+    finally:
+        for runner in runners:
+            runner.close()
+
+    cold_rows, warm_rows = results["series"]["cold"], results["series"]["warm"]
+    rows = []
+    for label, series in (("cold (fresh container, Chromium launched per run)", cold_rows),
+                          ("warm (pool: Chromium launched in prepare)", warm_rows)):
+        rows.append(stats_row(label, [r["total"] for r in series], sum(r["warm"] for r in series),
+                              f"{sum(r['verdict'] == 'passed' for r in series)}/{len(series)}"))
+    print_table(STATS_HEADERS + ["warm", "passed"], rows, title="Submission -> grade (plan + run + judge)")
+    steps = [[f"{label}: {step}", *list(summarize([r["steps"].get(step, 0) for r in series]).values())[1:3]]
+             for label, series in (("cold", cold_rows), ("warm", warm_rows)) for step in ("visible", "hidden")]
+    print_table(["step inside the container", "p50 ms", "p95 ms"], steps, title="Where the time goes")
+    peak_values = [r["peak_mb"] for r in cold_rows + warm_rows if r["peak_mb"] is not None]
+    peak = summarize(peak_values)
+    print_table(["", "n", "p50 MB", "max MB"], [["container peak memory (cgroup)", peak["n"], peak["p50"],
+                                               peak["max"]]], title="Memory")
+    warm_p50 = summarize([r["total"] for r in warm_rows])["p50"]
+    cold_p50 = summarize([r["total"] for r in cold_rows])["p50"]
+    ratio = round(warm_p50 / cold_p50, 2) if warm_p50 and cold_p50 else None
+    all_passed = all(r["verdict"] == "passed" for r in cold_rows + warm_rows)
+    targets = [
+        (f"warm p50 {warm_p50} ms <= {TARGET_WARM_P50_MS:.0f} ms", warm_p50 is not None
+         and warm_p50 <= TARGET_WARM_P50_MS),
+        (f"warm / cold p50 = {ratio} <= {TARGET_RATIO}", ratio is not None and ratio <= TARGET_RATIO),
+        (f"peak memory {peak['max']} MB <= {TARGET_PEAK_MB} MB", peak["max"] is not None
+         and peak["max"] <= TARGET_PEAK_MB),
+        ("every run graded passed (the plan is right)", all_passed),
+    ]
+    print_table(["target", "result"], [[name, verdict(ok)] for name, ok in targets], title="Targets")
+    results["summary"] = {"warm_p50_ms": warm_p50, "cold_p50_ms": cold_p50, "ratio": ratio,
+                          "peak_memory_mb": peak, "targets": {name: ok for name, ok in targets}}
+    write_json(args.json, results)
+    return 0 if all(ok for _, ok in targets) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,2 @@
+// Écrivez votre code ici.
+const compteur = document.querySelector("#compteur");

@@ -1,0 +1,2 @@
+const formulaire = document.querySelector("#inscription");
+// Écoutez l'événement submit du formulaire ici.
