@@ -11,10 +11,17 @@ Also each container's peak memory (cgroup memory.max_usage_in_bytes / memory.pea
 Targets: warm p50 <= 1.0 s and <= 0.4 x cold p50; peak memory per container <= 512 MB.
 
     .venv/bin/python benchmarks/web_page_roundtrip.py [--runs 15] [--pace 1.5] [--json out.json]
+        [--image TAG] [--compare before.json]
+
+--image runs the series with another tag of the web image (say, one holding the previous runtime) and --compare
+prints this run's figures beside those of an earlier run's --json file, side by side: before and after a change,
+    .venv/bin/python benchmarks/web_page_roundtrip.py --image lms/sandbox-web:old --json before.json
+    .venv/bin/python benchmarks/web_page_roundtrip.py --compare before.json
 """
 from __future__ import annotations
 
 import argparse
+import json
 import threading
 import time
 import uuid
@@ -120,6 +127,30 @@ def wait_pool(runner, size, timeout=120.0) -> float:
     raise TimeoutError(f"warm pool not ready after {timeout:.0f} s: {runner.stats()['pools']}")
 
 
+def figures(results: dict) -> dict:
+    """The headline figures of a run's results (this run's, or an earlier run's --json file)."""
+    cold, warm = results["series"]["cold"], results["series"]["warm"]
+    out = {}
+    for label, series in (("warm", warm), ("cold", cold)):
+        totals = summarize([r["total"] for r in series])
+        out[f"{label} p50 ms"], out[f"{label} p95 ms"] = totals["p50"], totals["p95"]
+    out["warm / cold p50"] = (f"{out['warm p50 ms'] / out['cold p50 ms']:.2f}"
+                              if out["warm p50 ms"] and out["cold p50 ms"] else None)
+    for label, series in (("warm", warm), ("cold", cold)):
+        for step in ("visible", "hidden"):
+            out[f"{label}: {step} step p50 ms"] = summarize([r["steps"].get(step, 0) for r in series])["p50"]
+    out["peak memory max MB"] = summarize([r["peak_mb"] for r in cold + warm if r["peak_mb"] is not None])["max"]
+    out["runs passed"] = f"{sum(r['verdict'] == 'passed' for r in cold + warm)}/{len(cold) + len(warm)}"
+    return out
+
+
+def print_comparison(path: str, results: dict) -> None:
+    before = figures(json.loads(Path(path).read_text(encoding="utf-8")))
+    now = figures(results)
+    print_table(["figure", "before", "now"], [[name, before.get(name), value] for name, value in now.items()],
+                title=f"Side by side: {path} (before) and this run (now)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="runs of each series (default 15)")
@@ -129,6 +160,8 @@ def main(argv=None) -> int:
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument("--quiet-wait", type=float, default=20)
     parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--compare", metavar="PATH", help="an earlier run's --json file, shown side by side")
+    parser.add_argument("--image", metavar="TAG", help="the web image's tag (default lms/sandbox-web:latest)")
     args = parser.parse_args(argv)
     if not 1 <= args.runs <= 200:
         parser.error("--runs must be between 1 and 200")
@@ -156,13 +189,16 @@ def main(argv=None) -> int:
 
     results = results_header("web_page_roundtrip", args, runs=args.runs, series={})
     runners = []
+    images = {"images": {"web": args.image}} if args.image else {}
+    results["image"] = args.image or "lms/sandbox-web:latest"
     try:
         print(f"web-page round trip: {args.runs} runs per series, 3 viewports, {len(CHECKS)} checks, "
-              f"{results['machine'].get('cpus')} CPUs, load average {results['load_average_start']}")
+              f"{results['machine'].get('cpus')} CPUs, load average {results['load_average_start']}, "
+              f"image {results['image']}")
         peaks: dict = {}
         sampler = PeakSampler(runners, peaks)
         sampler.start()
-        cold = SandboxRunner(pool_size=0, owner=f"{run_id}-cold", **runner_kwargs(run_id))
+        cold = SandboxRunner(pool_size=0, owner=f"{run_id}-cold", **runner_kwargs(run_id), **images)
         runners.append(cold)
         run_series(cold, grader, spec, args.warmup, deadline, peaks, label="cold warm-up")
         if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
@@ -170,7 +206,7 @@ def main(argv=None) -> int:
         results["series"]["cold"] = run_series(cold, grader, spec, args.runs, deadline, peaks, label="cold")
         print("  (a) cold: done")
 
-        warm = SandboxRunner(pool_size=1, owner=f"{run_id}-warm", **runner_kwargs(run_id))
+        warm = SandboxRunner(pool_size=1, owner=f"{run_id}-warm", **runner_kwargs(run_id), **images)
         runners.append(warm)
         warm.prewarm("web", spec.limits)
         results["prewarm_s"] = round(wait_pool(warm, 1), 2)
@@ -215,6 +251,8 @@ def main(argv=None) -> int:
         ("every run graded passed (the plan is right)", all_passed),
     ]
     print_table(["target", "result"], [[name, verdict(ok)] for name, ok in targets], title="Targets")
+    if args.compare:
+        print_comparison(args.compare, results)
     results["summary"] = {"warm_p50_ms": warm_p50, "cold_p50_ms": cold_p50, "ratio": ratio,
                           "peak_memory_mb": peak, "targets": {name: ok for name, ok in targets}}
     write_json(args.json, results)

@@ -200,3 +200,47 @@ def test_a_practice_run_shows_the_visible_examples_with_their_screenshots(runner
         assert [t.id for t in grade.public_tests] == ["grid", "desktop-one-row", "phone-stacked"]
         assert [s.name for s in result.steps] == ["visible"]
         assert [a.name for a in grade.artifacts] == ["screenshot-desktop.jpeg", "screenshot-phone.jpeg"]
+
+
+def test_no_check_sees_what_another_checks_actions_did(grade):
+    """The page as loaded is observed, then acted on by the viewport's first scenario (no reload in between); every
+    other scenario gets a fresh document with the origin's storage cleared: no click, typed text or stored value
+    of one check reaches another check's observations."""
+    page = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>T</title></head><body>
+<p id="n"></p><button id="plus" type="button">+1</button><input id="nom"><p id="vu"></p>
+<script>
+let n = Number(localStorage.getItem("n") || 0) + Number(sessionStorage.getItem("n") || 0);
+document.querySelector("#n").textContent = String(n);
+document.querySelector("#vu").textContent = localStorage.getItem("nom") || "";
+document.querySelector("#plus").addEventListener("click", () => {
+  n += 1; document.querySelector("#n").textContent = String(n);
+  localStorage.setItem("n", String(n)); sessionStorage.setItem("n", String(n));
+});
+document.querySelector("#nom").addEventListener("input", (e) => localStorage.setItem("nom", e.target.value));
+</script></body></html>"""
+    checks = [
+        {"id": "start", "name": "start", "hidden": False, "viewport": "wide", "selector": "#n",
+         "text": {"equals": "0"}},
+        {"id": "two", "name": "two", "hidden": False, "viewport": "wide",
+         "actions": [{"click": "#plus"}, {"click": "#plus"}], "selector": "#n", "text": {"equals": "2"}},
+        {"id": "one", "name": "one", "hidden": False, "viewport": "wide", "actions": [{"click": "#plus"}],
+         "selector": "#n", "text": {"equals": "1"}},
+        {"id": "typed", "name": "typed", "hidden": False, "viewport": "wide",
+         "actions": [{"type": {"into": "#nom", "text": "secret-a"}}], "selector": "#nom",
+         "value": {"equals": "secret-a"}},
+        {"id": "after-typed", "name": "after typed", "hidden": False, "viewport": "wide",
+         "actions": [{"click": "#plus"}], "selector": "#vu", "text": {"equals": ""}},
+        {"id": "narrow-start", "name": "narrow start", "hidden": False, "viewport": "narrow", "selector": "#n",
+         "text": {"equals": "0"}},
+        {"id": "narrow-one", "name": "narrow one", "hidden": False, "viewport": "narrow",
+         "actions": [{"click": "#plus"}], "selector": "#n", "text": {"equals": "1"}},
+        {"id": "secret-start", "name": "secret start", "viewport": "secret", "selector": "#n",
+         "text": {"equals": "0"}},
+        {"id": "secret-one", "name": "secret one", "viewport": "secret", "actions": [{"click": "#plus"}],
+         "selector": "#n", "text": {"equals": "1"}},
+        {"id": "secret-one-again", "name": "secret one again", "viewport": "secret",
+         "actions": [{"click": "#plus"}], "selector": "#n", "text": {"equals": "1"}},
+    ]
+    result, _, plan = grade(spec_of(checks), {"index.html": page, "style.css": "", "script.js": ""})
+    assert [(c.id, c.status) for c in result.checks if not c.passed] == [], [c.message for c in result.checks]
+    assert [len(v["sessions"]) for v in plan.steps[0]["args"]["viewports"]] == [4, 1]

@@ -14,7 +14,14 @@ Each step is bounded twice: a guard thread kills every renderer at the step's de
 memory budget, and the step's coroutine is cancelled at that deadline (Playwright's async API: a call to a page
 whose renderer is gone, or stuck in the page's infinite loop, may otherwise never answer). A page in an endless
 loop or a memory bomb ends the step with a named flag instead of hanging it.
-Between phases the contexts are closed and every renderer killed (`end_phase`); the browser itself stays.
+Between phases the contexts are closed and every renderer killed (`end_phase`); the browser itself stays, and
+after a visible phase opens the next phase's blank page (a new context, a new renderer) in the background, while
+the frame goes out: nothing of the visible phase is alive by then, and the page learns the hidden steps only when
+the hidden phase takes it.
+Where time goes, and what is done once: the first renderer is warmed in `prepare` (fonts, layout, a screenshot) on
+our own blank content; our isolated world is made once per document, axe-core loaded into it once; the viewport's
+first scenario of actions acts on the page as loaded and observed (read-only until then), every other one on a
+fresh document.
 """
 import asyncio
 import base64
@@ -89,6 +96,11 @@ RESPONSIVE_SECONDS = 1.0
 FIRST_LOAD_MS = 3000
 PREWARM_SECONDS = 5.0
 SCREENSHOT_WARMUP_QUALITY = 70
+WARMUP_HTML = ("<!doctype html><html lang=en><head><meta charset=utf-8><style>main{display:grid;"
+               "grid-template-columns:1fr 1fr;gap:1rem;font-family:sans-serif}b{font-weight:bold}i{font-style:italic}"
+               "@media (max-width:600px){main{display:block}}</style></head><body><main><h1>Titre</h1><p>Texte "
+               "<b>gras</b> <i>italique</i> éè العربية</p>"
+               "<button>+1</button><label for=x>Nom</label><input id=x><img alt=''></main></body></html>")
 WORLD_NAME = "lms-observer"
 
 
@@ -226,9 +238,12 @@ class Browser:
                                                              ignore_default_args=["--enable-automation"])
         self.spare = await self._new_page(javascript=True)
         try:
-            # The compositor's first capture (and the JPEG encoder) is slow: paid here, before the ready frame, on
-            # the blank page, not in the learner's step.
+            # What a renderer and the browser do slowly the first time (fonts, style, layout, the compositor's first
+            # capture, the JPEG encoder) is paid here, before the ready frame, on our own content in the blank page
+            # (no script, no storage, no request): the learner's page, its first navigation, keeps that renderer.
+            await self.spare[1].set_content(WARMUP_HTML, timeout=5000)
             await self.spare[1].screenshot(type="jpeg", quality=SCREENSHOT_WARMUP_QUALITY, timeout=5000)
+            await self.spare[1].goto("about:blank", timeout=5000)
         except Exception:  # noqa: BLE001 - only a warm-up
             pass
 
@@ -347,6 +362,7 @@ class Session:
         self.page_errors = page_errors
         self.crashed = False
         self.context = self.page = self.cdp = None
+        self.fresh = True  # no document of the learner's loaded yet: its context's storage is empty
         self.world = None  # (loader id of the main frame's document, our isolated world's context id, axe loaded)
 
     async def open(self, site):
@@ -366,7 +382,9 @@ class Session:
 
     async def load(self, viewport):
         self.world = None
-        await self.cdp.send("Storage.clearDataForOrigin", {"origin": ORIGIN.rstrip("/"), "storageTypes": "all"})
+        if not self.fresh:
+            await self.cdp.send("Storage.clearDataForOrigin", {"origin": ORIGIN.rstrip("/"), "storageTypes": "all"})
+        self.fresh = False
         await self.page.set_viewport_size({"width": int(viewport["width"]), "height": int(viewport["height"])})
         try:
             await self.page.goto(ORIGIN + "index.html", wait_until="load",
@@ -595,7 +613,8 @@ def action_page(step, limits):
 def end_phase():
     """No page of this phase may live on: close every context, kill every renderer; the browser stays (it never
     ran page script). A browser that died goes too, with everything else, and is launched again for the next
-    phase."""
+    phase. Once every renderer is dead, after visible steps, the next phase's blank page is opened in the
+    background (`Browser.prewarm`; `before_phase` waits for it)."""
     BROWSER.wait_prewarm()
     if BROWSER.connected():
         BROWSER.close_contexts()
