@@ -45,6 +45,9 @@ def load_config() -> dict:
         "LMS_QUEUE_NAME": os.environ.get("LMS_QUEUE_NAME", "grading"),
         "LMS_SANDBOX_IMAGES": {"python": os.environ.get("LMS_SANDBOX_PYTHON_IMAGE", "lms/sandbox-python:latest")},
         "LMS_CONTENT_DIR": os.environ.get("LMS_CONTENT_DIR", str(ROOT / "exercises")),
+        # Exercise kinds whose containers workers keep warm (comma-separated; empty: the profiles used most, any
+        # kind). A host that grades only some kinds spares the others' start-up (a browser per web-page pool).
+        "LMS_PREWARM_KINDS": [k.strip() for k in os.environ.get("LMS_PREWARM_KINDS", "").split(",") if k.strip()],
         "LMS_MAX_SUBMISSION_BYTES": 64 * 1024,
         "LMS_MAX_PENDING_PER_USER": 3,
         "LMS_MAX_GRADING_ATTEMPTS": 3,

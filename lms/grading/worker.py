@@ -260,7 +260,10 @@ class Maintenance(threading.Thread):
 def prewarm_profiles(app: Flask, runner: SandboxRunner, most: int = 6) -> None:
     """Start pools for the container profiles (kind's image, runtime, limits) the current exercises use most."""
     counts: dict[tuple, int] = {}
+    kinds = app.config.get("LMS_PREWARM_KINDS") or []
     for spec in db.session.scalars(select(Exercise.spec).where(Exercise.archived.is_(False))):
+        if kinds and spec.get("kind", "python") not in kinds:
+            continue
         key = (spec.get("kind", "python"), spec.get("runtime", "runc"),
                json.dumps(validate_limits(spec.get("limits")).to_dict(), sort_keys=True))
         counts[key] = counts.get(key, 0) + 1

@@ -183,6 +183,8 @@ class Stack:
             "LMS_REDIS_PORT": str(self.redis_port), "LMS_REDIS_URL": self.redis_url, "DOCKER_HOST": engine.url,
             "LMS_DATABASE_URL": database_url, "LMS_DATABASE": "sqlite", "LMS_WORKERS": str(self.WORKERS),
             "LMS_POOL_SIZE": str(self.POOL_SIZE), "LMS_WEB_WORKERS": "2", "LMS_WEB_THREADS": "8",
+            # The faults are ridden out with Python submissions: no browser pools competing for the two cores.
+            "LMS_PREWARM_KINDS": "python",
             "LMS_SECRET_KEY": "fault-suite-only", "LMS_WORKER_PREFIX": "faults",
         }
         self.process: subprocess.Popen | None = None

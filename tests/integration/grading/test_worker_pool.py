@@ -51,3 +51,22 @@ def test_reaper_removes_containers_of_dead_owners_only(app, redis_connection, do
     finally:
         alive.close()
     assert worker_containers(docker_client, scope) == []
+
+
+def test_workers_prewarm_each_kinds_image_or_only_the_kinds_configured(app, content, docker_client):
+    from graders import get_grader
+    from lms.grading.worker import prewarm_profiles
+
+    # Pools are keyed by the Docker image of each kind's grader (never by the kind's name).
+    runner = SandboxRunner(docker_client, pool_size=1, scope=sandbox_scope(app))
+    prewarm_profiles(app, runner)
+    kinds = {e.kind for e in content.values()}
+    assert {key[0] for key in runner.pools} <= {runner.image_tag(get_grader(k).image) for k in kinds}
+    assert runner.image_tag("python") in {key[0] for key in runner.pools} and len(runner.pools) > 1
+    runner.close()
+
+    app.config["LMS_PREWARM_KINDS"] = ["python"]
+    only_python = SandboxRunner(docker_client, pool_size=1, scope=sandbox_scope(app))
+    prewarm_profiles(app, only_python)
+    assert {key[0] for key in only_python.pools} == {only_python.image_tag("python")}
+    only_python.close()
