@@ -42,6 +42,7 @@ SCHEMA_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "n
                 "boolean": bool, "null": type(None)}
 SCHEMA_KEYS = {"type", "required", "properties", "items", "enum", "minItems"}
 DEFAULTS = {"port": 5000, "ready_seconds": 5.0, "request_timeout": 2.0}
+OPTIONS = ("entry", "port", "ready_seconds", "request_timeout")
 MAX_REQUESTS_PER_PHASE = 40
 MAX_RESTARTS_PER_CHECK = 4
 BODY_CAP = 16 * 1024  # bytes of an answer the prober keeps
@@ -307,11 +308,20 @@ class HttpServiceGrader(Grader):
 
     def validate(self, spec: ExerciseSpec) -> list[str]:
         problems = []
-        options = self.settings(spec)
-        unknown = set(spec.options) - {"entry", "port", "ready_seconds", "request_timeout"}
+        unknown = set(spec.options) - set(OPTIONS)
         if unknown:
-            problems.append(f"options: unknown {', '.join(sorted(unknown))} (entry, port, ready_seconds, "
-                            "request_timeout)")
+            problems.append(f"options: unknown {', '.join(sorted(unknown))} ({', '.join(OPTIONS)})")
+        problems += self.server_problems(spec)
+        if not any(is_hidden(c) for c in spec.checks):
+            problems.append("checks: at least one hidden check is required")
+        if all(is_hidden(c) for c in spec.checks):
+            problems.append("checks: at least one visible example is required (tests/public/checks.yaml)")
+        return problems + self.check_problems(spec)
+
+    def server_problems(self, spec: ExerciseSpec) -> list[str]:
+        """What is wrong with the options that start and reach the learner's server, and its runtime."""
+        problems = []
+        options = self.settings(spec)
         entry = options.get("entry")
         if entry not in spec.files or not isinstance(entry, str) or \
                 not any(entry.endswith(ext) for ext in ENTRY_COMMANDS):
@@ -324,12 +334,13 @@ class HttpServiceGrader(Grader):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.2 <= value <= high:
                 problems.append(f"options.{key} must be a number of seconds between 0.2 and {high}")
         if spec.runtime != RUNTIME_RUNC:
-            problems.append("runtime: http-service runs under runc only (under gVisor each container has a network "
+            problems.append(f"runtime: {spec.kind} runs under runc only (under gVisor each container has a network "
                             "stack of its own, so the prober could not reach the server)")
-        if not any(is_hidden(c) for c in spec.checks):
-            problems.append("checks: at least one hidden check is required")
-        if all(is_hidden(c) for c in spec.checks):
-            problems.append("checks: at least one visible example is required (tests/public/checks.yaml)")
+        return problems
+
+    def check_problems(self, spec: ExerciseSpec) -> list[str]:
+        """What is wrong with each of the spec's checks."""
+        problems = []
         seen = set()
         for hidden in (False, True):
             total = sum(sum(1 for s in c.get("steps") or [] if isinstance(s, dict) and "request" in s)
@@ -436,37 +447,48 @@ class HttpServiceGrader(Grader):
     def plan(self, spec: ExerciseSpec, files: dict[str, str], practice: bool = False) -> SandboxPlan:
         """`practice`: the visible examples only (one phase), judged like a graded run but scoring nothing."""
         options = self.settings(spec)
-        entry = options["entry"]
-        command = [*ENTRY_COMMANDS[entry[entry.rindex("."):]], entry]
-        rng = random.SystemRandom()
-        values = {check["id"]: check_values(check, rng) for check in spec.checks}
+        values = self.generated_values(spec)
         serve_steps, probe_steps = [], []
-        for hidden, serve_name, probe_name in ((False, SERVE_STEP, PROBE_STEP), (True, HIDDEN_SERVE_STEP,
-                                                                                 HIDDEN_PROBE_STEP)):
+        for hidden in (False, True):
             checks = [c for c in spec.checks if is_hidden(c) == hidden]
             if not checks or hidden and practice:
                 continue
-            rounds = max(check_rounds(c) for c in checks)
-            requests = sum(1 for c in checks for s in c["steps"] if "request" in s)
-            seconds = rounds * options["ready_seconds"] + requests * (options["request_timeout"] + 0.1) + 1
-            # Only what to send and what to read back: the expectations stay here.
-            observed = [{"id": c["id"], "values": values[c["id"]],
-                         "steps": [{"restart": True} if s.get("restart") else
-                                   {"request": s["request"], "capture": s.get("capture") or {}}
-                                   for s in c["steps"]]}
-                        for c in checks]
-            probe_steps.append({"name": probe_name, "action": "probe", "hidden": hidden, "timeout": seconds,
-                                "segments": rounds - 1,
-                                "args": {"port": options["port"], "ready_seconds": options["ready_seconds"],
-                                         "request_timeout": options["request_timeout"], "body_cap": BODY_CAP,
-                                         "checks": observed}})
+            probe_steps.append(self.probe_step(checks, hidden, values, options))
             # The server outlives the prober's phase: the runner ends it.
-            serve_steps.append({"name": serve_name, "action": "serve", "hidden": hidden, "timeout": seconds + 3,
-                                "args": {"command": command, "keep": sorted({f.split("/")[0] for f in spec.files})}})
+            serve_steps.append(self.serve_step(spec, hidden, probe_steps[-1]["timeout"] + 3))
         prober = SandboxPlan(image=self.image, files={}, steps=probe_steps, limits=PROBER_LIMITS)
         return SandboxPlan(image=self.image, files={name: files[name] for name in spec.files}, steps=serve_steps,
                            limits=spec.limits, runtime=spec.runtime, prober=prober,
                            trusted={"values": values, "practice": practice})
+
+    @staticmethod
+    def generated_values(spec: ExerciseSpec) -> dict:
+        rng = random.SystemRandom()
+        return {check["id"]: check_values(check, rng) for check in spec.checks if "steps" in check}
+
+    def serve_step(self, spec: ExerciseSpec, hidden: bool, seconds: float) -> dict:
+        """The learner container's step of a phase: its server, from the submitted files, for `seconds` at most."""
+        entry = self.settings(spec)["entry"]
+        command = [*ENTRY_COMMANDS[entry[entry.rindex("."):]], entry]
+        return {"name": HIDDEN_SERVE_STEP if hidden else SERVE_STEP, "action": "serve", "hidden": hidden,
+                "timeout": seconds, "args": {"command": command, "keep": sorted({f.split("/")[0] for f in spec.files})}}
+
+    @staticmethod
+    def probe_step(checks: list[dict], hidden: bool, values: dict, options: dict) -> dict:
+        """The prober's step of a phase: the checks' requests, round by round (a restart between two)."""
+        rounds = max(check_rounds(c) for c in checks)
+        requests = sum(1 for c in checks for s in c["steps"] if "request" in s)
+        seconds = rounds * options["ready_seconds"] + requests * (options["request_timeout"] + 0.1) + 1
+        # Only what to send and what to read back: the expectations stay here.
+        observed = [{"id": c["id"], "values": values[c["id"]],
+                     "steps": [{"restart": True} if s.get("restart") else
+                               {"request": s["request"], "capture": s.get("capture") or {}}
+                               for s in c["steps"]]}
+                    for c in checks]
+        return {"name": HIDDEN_PROBE_STEP if hidden else PROBE_STEP, "action": "probe", "hidden": hidden,
+                "timeout": seconds, "segments": rounds - 1,
+                "args": {"port": options["port"], "ready_seconds": options["ready_seconds"],
+                         "request_timeout": options["request_timeout"], "body_cap": BODY_CAP, "checks": observed}}
 
     # --- judge --------------------------------------------------------------------------------------------
 

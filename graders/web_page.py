@@ -16,7 +16,7 @@ one observation, maybe after `actions`:
     source: {css-property: display | {display: grid}} | {css-at-rule: media} | {no-inline-style: true}
             | {element: nav} | {no-element: table}   static facts of the files, judged here, without any container
     actions: [{click: sel}, {type: {into: sel, text: "..."}}, {type: {into: sel, generate: item}},
-              {press: Enter} | {press: {key: Enter, into: sel}}, {submit: form-sel}]
+              {press: Enter} | {press: {key: Enter, into: sel}}, {submit: form-sel}, {reload: true}]
 `generate: item` types a word chosen here at plan time (SandboxPlan.trusted), used in expectations as {{item}}.
 The container gets the selectors, properties and actions only; every expected value stays here. Element lists are
 observed up to 10 elements; text, value, attribute and style checks hold for every observed element.
@@ -61,7 +61,7 @@ TEXT_OPERATORS = ("equals", "contains", "matches")
 RELATIONS = ("left-of", "right-of", "above", "below", "same-row")
 LAYOUT_FACTS = ("visible", "hidden", "inside-viewport", "no-horizontal-overflow")
 SOURCE_FACTS = ("css-property", "css-at-rule", "no-inline-style", "element", "no-element")
-ACTIONS = ("click", "type", "press", "submit")
+ACTIONS = ("click", "type", "press", "submit", "reload")
 OBSERVATION_KEYS = ("count", "text", "value", "attribute", "style", "layout", "axe", "source")
 WORDS = ("olive", "argan", "cedre", "atlas", "sahara", "menthe", "datte", "safran", "figue", "jasmin", "oasis",
          "medina", "zellige", "tajine", "amande", "grenade")
@@ -122,6 +122,9 @@ MESSAGES = {
                "en": "The page used too much memory."},
     "crashed": {"fr": "La page a planté dans le navigateur.", "ar": "تعطّلت الصفحة في المتصفح.",
                 "en": "The page crashed in the browser."},
+    "not_ready": {"fr": "La page n'a pas pu être chargée : votre serveur n'a pas répondu.",
+                  "ar": "تعذّر تحميل الصفحة: لم يستجب خادمك.",
+                  "en": "The page could not be loaded: your server did not answer."},
     "missing": {"fr": "Pas de résultat pour cette vérification.", "ar": "لا توجد نتيجة لهذا الفحص.",
                 "en": "No result for this check."},
     "css_property": {"fr": "Le CSS n'utilise pas {declaration}.", "ar": "لا يستخدم CSS الخاصية {declaration}.",
@@ -476,6 +479,8 @@ def _describe_action(action: dict) -> str:
         return f"type → {target.get('into', '')}"
     if kind == "press":
         return f"press {target}" if isinstance(target, str) else f"press {target.get('key')} → {target.get('into')}"
+    if kind == "reload":
+        return "reload"
     return f"{kind} {target}"
 
 
@@ -573,8 +578,12 @@ def check_viewports(check: dict, spec: ExerciseSpec) -> list[str]:
 
 
 def generated_names(check: dict) -> list[str]:
-    return [a["type"]["generate"] for a in check.get("actions", [])
-            if isinstance(a, dict) and isinstance(a.get("type"), dict) and "generate" in a["type"]]
+    """The names of the check's generated texts: those its `type` actions generate, and (fullstack) those it
+    declares in `generate:`, whose values the fullstack kind chooses."""
+    typed = [a["type"]["generate"] for a in check.get("actions", [])
+             if isinstance(a, dict) and isinstance(a.get("type"), dict) and "generate" in a["type"]]
+    declared = check.get("generate") if isinstance(check.get("generate"), dict) else {}
+    return typed + [name for name in declared if name not in typed]
 
 
 def _problems_of_options(spec: ExerciseSpec) -> list[str]:
@@ -644,6 +653,9 @@ def _problems_of_actions(where: str, actions) -> list[str]:
         kind, target = next(iter(action.items()))
         if kind in ("click", "submit"):
             problems += _problems_of_selector(at, target)
+        elif kind == "reload":
+            if target is not True:
+                problems.append(f"{at}: reload takes true")
         elif kind == "type":
             if not isinstance(target, dict) or set(target) - {"into", "text", "generate"} or \
                     ("text" in target) == ("generate" in target):
@@ -792,6 +804,8 @@ def container_actions(check: dict, typed: dict[str, str]) -> list[dict]:
         elif kind == "press":
             key, into = (target, None) if isinstance(target, str) else (target["key"], target.get("into"))
             actions.append({"do": "press", "key": key, **({"selector": into} if into else {})})
+        elif kind == "reload":
+            actions.append({"do": "reload"})
         else:
             actions.append({"do": kind, "selector": target})
     return actions
@@ -831,6 +845,14 @@ class WebPageGrader(Grader):
             return problems
         if not any(is_hidden(check) for check in spec.checks):
             problems.append("checks: at least one hidden check is required")
+        problems += [f"check {check.get('id', '?')}: generate and setup are the fullstack kind's" for check in
+                     spec.checks if isinstance(check, dict) and ({"generate", "setup"} & set(check))]
+        return problems + self.check_problems(spec)
+
+    @staticmethod
+    def check_problems(spec: ExerciseSpec) -> list[str]:
+        """What is wrong with each of the spec's checks (its options are valid)."""
+        problems = []
         seen = set()
         for index, check in enumerate(spec.checks):
             where = f"check #{index + 1} ({check.get('id', '?')})"
@@ -852,9 +874,22 @@ class WebPageGrader(Grader):
         return problems
 
     def plan(self, spec: ExerciseSpec, files: dict[str, str], practice: bool = False) -> SandboxPlan:
+        typed = self.typed_values(spec)
+        return SandboxPlan(image=self.image, files={name: files.get(name, "") for name in spec.files},
+                           steps=self.page_steps(spec, typed, practice), limits=spec.limits, runtime=spec.runtime,
+                           trusted={"typed": typed, "practice": practice})
+
+    @staticmethod
+    def typed_values(spec: ExerciseSpec) -> dict[str, dict[str, str]]:
+        """The text each check's `type` actions type, chosen for this run: {check id: {name: text}}."""
+        return {check["id"]: {name: generate_text() for name in generated_names(check)} for check in spec.checks}
+
+    @staticmethod
+    def page_steps(spec: ExerciseSpec, typed: dict, practice: bool = False) -> list[dict]:
+        """The `page` steps (visible, hidden): per viewport, what to observe on the page as loaded, and each
+        scenario of actions with what to observe after it."""
         javascript = bool(spec.options.get("javascript", True))
         viewports = viewports_of(spec)
-        typed = {check["id"]: {name: generate_text() for name in generated_names(check)} for check in spec.checks}
         steps = []
         for hidden, name in ((False, VISIBLE_STEP), (True, HIDDEN_STEP))[:1 if practice else 2]:
             step_viewports = []
@@ -884,8 +919,7 @@ class WebPageGrader(Grader):
                 steps.append({"name": name, "action": "page", "hidden": hidden, "timeout": spec.limits.wall_seconds,
                               "args": {"javascript": javascript, "page_errors": not hidden,
                                        "viewports": step_viewports}})
-        return SandboxPlan(image=self.image, files={name: files.get(name, "") for name in spec.files}, steps=steps,
-                           limits=spec.limits, runtime=spec.runtime, trusted={"typed": typed, "practice": practice})
+        return steps
 
     def evaluate(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
         typed = plan.trusted.get("typed", {})
@@ -955,7 +989,8 @@ class WebPageGrader(Grader):
             if record is None:
                 return False, message("missing"), "missing"
             if "error" in record:
-                error = record["error"] if record["error"] in ("timeout", "memory", "crashed") else "missing"
+                error = record["error"] if record["error"] in ("timeout", "memory", "crashed", "not_ready") \
+                    else "missing"
                 limit_hits.add({"timeout": Verdict.TIME_LIMIT, "memory": Verdict.MEMORY_LIMIT}.get(
                     error, Verdict.RUNTIME_ERROR))
                 return False, message(error), "timeout" if error == "timeout" else "error"

@@ -14,6 +14,10 @@ Each step is bounded twice: a guard thread kills every renderer at the step's de
 memory budget, and the step's coroutine is cancelled at that deadline (Playwright's async API: a call to a page
 whose renderer is gone, or stuck in the page's infinite loop, may otherwise never answer). A page in an endless
 loop or a memory bomb ends the step with a named flag instead of hanging it.
+As fullstack's prober (a container of its own, no learner file, sharing only the learner container's network
+namespace) the page comes from the learner's server instead: `page` steps with a `server` wait for its port and
+let the requests for its origin (http://127.0.0.1:PORT/) through, from a context whose proxy setting lets the
+browser reach that port, every other request refused as above; `probe` steps are the HTTP checks (httpprobe.py).
 Between phases the contexts are closed and every renderer killed (`end_phase`); the browser itself stays, and
 after a visible phase opens the next phase's blank page (a new context, a new renderer) in the background, while
 the frame goes out: nothing of the visible phase is alive by then, and the page learns the hidden steps only when
@@ -38,6 +42,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 sys.path.insert(0, "/opt/lms")
 from entrylib import (WORK_DIR, Runtime, kill_leftovers, main, oom_kills, pids_max_hits, safe_relative,  # noqa: E402
                       step_result)
+from httpprobe import action_probe, send_setup, wait_for_port  # noqa: E402
 
 ORIGIN = "http://page.test/"
 BROWSER_ENV = {
@@ -247,12 +252,12 @@ class Browser:
         except Exception:  # noqa: BLE001 - only a warm-up
             pass
 
-    async def _new_page(self, javascript):
+    async def _new_page(self, javascript, proxy=None):
         # The user agent of a desktop Chromium, not "HeadlessChrome": a page must not behave otherwise when graded.
         agent = (f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                  f"Chrome/{self.browser.version} Safari/537.36")
         context = await self.browser.new_context(java_script_enabled=javascript, service_workers="block",
-                                                 accept_downloads=False, user_agent=agent)
+                                                 accept_downloads=False, user_agent=agent, proxy=proxy)
         return context, await context.new_page()
 
     def prewarm(self):
@@ -276,15 +281,15 @@ class Browser:
             if thread.is_alive():  # bounded by its own wait_for: not expected; the next step then reports the loop
                 sys.stderr.write("prewarm still running\n")
 
-    async def take_page(self, javascript):
+    async def take_page(self, javascript, proxy=None):
         """A blank page in a context of its own. A step gets the one opened ahead (before the job, or once the
-        previous phase's renderers were dead), if it has the JavaScript setting the step wants."""
+        previous phase's renderers were dead), if it has the JavaScript setting and the proxy the step wants."""
         spare, self.spare = self.spare, None
         if spare is not None:
-            if javascript:
+            if javascript and proxy is None:
                 return spare
             await spare[0].close()
-        return await self._new_page(javascript)
+        return await self._new_page(javascript, proxy)
 
     def connected(self):
         try:
@@ -351,13 +356,31 @@ def serve(site):
     return handle
 
 
+def forward(origin):
+    """Fullstack: the requests for the learner's server go to it, from the browser itself (its cookies, its
+    redirects); every other request is refused as `serve` does."""
+    async def handle(route):
+        if route.request.url.startswith(origin):
+            await route.continue_()
+        elif route.request.is_navigation_request():
+            await route.fulfill(status=204, body=b"")
+        else:
+            await route.abort("blockedbyclient")
+    return handle
+
+
 class Session:
     """The step's one page (one browser context), loaded again for each viewport and for each scenario of actions
     but the viewport's first (which acts on the page as loaded and observed): a fresh document each time, with the
     origin's storage cleared before it."""
 
-    def __init__(self, javascript, guard, page_errors):
+    def __init__(self, javascript, guard, page_errors, origin=ORIGIN, start="index.html", handler=None,
+                 server=None):
         self.javascript = javascript
+        self.server = server  # fullstack: (address, port) of the learner's server
+        self.origin = origin
+        self.start = start
+        self.handler = handler
         self.guard = guard
         self.page_errors = page_errors
         self.crashed = False
@@ -365,11 +388,15 @@ class Session:
         self.fresh = True  # no document of the learner's loaded yet: its context's storage is empty
         self.world = None  # (loader id of the main frame's document, our isolated world's context id, axe loaded)
 
-    async def open(self, site):
-        self.context, self.page = await BROWSER.take_page(self.javascript)
+    async def open(self):
+        # Fullstack: the learner's server is on the loopback, which the browser's own proxy setting sends nowhere;
+        # this context reaches that port directly (routing still refuses every other origin).
+        proxy = None if self.server is None else {
+            "server": "http://127.0.0.1:9", "bypass": f"127.0.0.1:{self.server[1]},[::1]:{self.server[1]}"}
+        self.context, self.page = await BROWSER.take_page(self.javascript, proxy)
         self.context.set_default_timeout(self._remaining_ms())
         self.context.set_default_navigation_timeout(self._remaining_ms())
-        await self.context.route("**/*", serve(site))
+        await self.context.route("**/*", self.handler)
         await self.context.add_init_script(QUIET_DIALOGS)
         self.context.on("page", self._close_popup)
         self.page.on("crash", self._on_crash)
@@ -383,17 +410,18 @@ class Session:
     async def load(self, viewport):
         self.world = None
         if not self.fresh:
-            await self.cdp.send("Storage.clearDataForOrigin", {"origin": ORIGIN.rstrip("/"), "storageTypes": "all"})
+            await self.cdp.send("Storage.clearDataForOrigin", {"origin": self.origin.rstrip("/"),
+                                                               "storageTypes": "all"})
         self.fresh = False
         await self.page.set_viewport_size({"width": int(viewport["width"]), "height": int(viewport["height"])})
         try:
-            await self.page.goto(ORIGIN + "index.html", wait_until="load",
+            await self.page.goto(self.origin + self.start, wait_until="load",
                                  timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
         except PlaywrightTimeoutError:
             # The previous document's own late navigation (a timer setting location) can cancel ours: once more.
             if self.guard.fired or self.crashed:
                 raise
-            await self.page.goto(ORIGIN + "index.html", wait_until="load", timeout=self._remaining_ms())
+            await self.page.goto(self.origin + self.start, wait_until="load", timeout=self._remaining_ms())
 
     def _on_crash(self, page):
         self.crashed = True
@@ -451,6 +479,8 @@ class Session:
                         await target.press(action["key"], timeout=self._action_timeout())
                     else:
                         await self.page.keyboard.press(action["key"])
+                elif kind == "reload":  # the same URL again: what the page keeps (storage, its server's data)
+                    await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
                 elif kind == "submit":
                     # requestSubmit() validates the form and fires its submit event, as a click on its button does.
                     await target.evaluate("(form) => form.requestSubmit()", timeout=self._action_timeout())
@@ -520,9 +550,9 @@ async def observe_page(session, observations):
     return found
 
 
-async def visit(session, args, site, answer, records):
+async def visit(session, args, answer, records):
     """Every viewport of the step: the page as loaded (observations, screenshot), then each scenario of actions."""
-    await session.open(site)
+    await session.open()
     for viewport in args.get("viewports", []):
         await session.load(viewport)
         answer(await observe_page(session, viewport.get("observations", [])))
@@ -537,14 +567,21 @@ async def visit(session, args, site, answer, records):
         # not reused. Every other scenario gets a fresh document, with the origin's storage cleared.
         reusable = not any(o["type"] == "axe" for o in viewport.get("observations", []))
         for index, scenario in enumerate(viewport.get("sessions", [])):
-            if index or not reusable:
+            # Fullstack: requests to the learner's server before the scenario's document is loaded (an account to
+            # log in with, data the page should list); what they got comes back with the observations.
+            setup = send_setup(session.server, scenario["setup"]) if scenario.get("setup") else None
+            if index or not reusable or setup is not None:
                 await session.load(viewport)
             failed = await session.act(scenario["actions"])
             if failed is not None:
-                answer({o["id"]: {"action_failed": failed} for o in scenario["observations"]})
-                continue
-            await session.settle(scenario.get("settle_ms", 50))
-            answer(await observe_page(session, scenario["observations"]))
+                found = {o["id"]: {"action_failed": failed} for o in scenario["observations"]}
+            else:
+                await session.settle(scenario.get("settle_ms", 50))
+                found = await observe_page(session, scenario["observations"])
+            if setup is not None:
+                found = {key: {**value, "setup": setup} if isinstance(value, dict) else value
+                         for key, value in found.items()}
+            answer(found)
 
 
 def action_page(step, limits):
@@ -569,7 +606,21 @@ def action_page(step, limits):
     oom_before, pids_before = oom_kills(), pids_max_hits()
     platform_failure = False
     problem = ""
-    site = load_site()
+    server = args.get("server")
+    if server:
+        # Fullstack: the learner's server, in the container whose network namespace this one shares.
+        address = wait_for_port(int(server["port"]), min(float(server["ready_seconds"]), guard.remaining()))
+        if address is None:
+            for observation_id in sorted(pending):
+                records.add({"id": observation_id, "error": "not_ready"})
+            return step_result(step["name"], started, records=records.text())
+        host = f"[{address}]" if ":" in address else address
+        origin = f"http://{host}:{int(server['port'])}/"
+        session = Session(bool(args.get("javascript", True)), guard, page_errors, origin=origin,
+                          start=str(server.get("path", "/")).lstrip("/"), handler=forward(origin),
+                          server=(address, int(server["port"])))
+    else:
+        session = Session(bool(args.get("javascript", True)), guard, page_errors, handler=serve(load_site()))
 
     def answer(found):
         for observation_id, value in found.items():
@@ -577,11 +628,10 @@ def action_page(step, limits):
                 pending.discard(observation_id)
                 records.add({"id": observation_id, "obs": value if isinstance(value, dict) else {}})
 
-    session = Session(bool(args.get("javascript", True)), guard, page_errors)
     guard.start()
     try:
         # A little after the guard's kill, so that Playwright's own errors usually end the step first.
-        BROWSER.loop.run_until_complete(asyncio.wait_for(visit(session, args, site, answer, records),
+        BROWSER.loop.run_until_complete(asyncio.wait_for(visit(session, args, answer, records),
                                                          guard.remaining() + 0.2))
     except (asyncio.TimeoutError, PageHung):
         guard.timed_out = True
@@ -636,7 +686,8 @@ def before_phase(steps):
             sys.stderr.write(f"browser relaunch failed: {exc}\n")
 
 
-RUNTIME = Runtime(actions={}, child_env=BROWSER_ENV, inprocess={"page": action_page}, prepare=BROWSER.launch,
+RUNTIME = Runtime(actions={}, child_env=BROWSER_ENV, inprocess={"page": action_page, "probe": action_probe},
+                  prepare=BROWSER.launch,
                   end_phase=end_phase, before_phase=before_phase)
 
 if __name__ == "__main__":
