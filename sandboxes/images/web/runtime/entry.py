@@ -423,6 +423,15 @@ class Session:
                 raise
             await self.page.goto(self.origin + self.start, wait_until="load", timeout=self._remaining_ms())
 
+    async def reload(self):
+        try:
+            await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+        except PlaywrightError:
+            # The page's own late navigation (a timer setting location) can cancel ours: once more.
+            if self.guard.fired or self.crashed:
+                raise
+            await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+
     def _on_crash(self, page):
         self.crashed = True
 
@@ -480,7 +489,7 @@ class Session:
                     else:
                         await self.page.keyboard.press(action["key"])
                 elif kind == "reload":  # the same URL again: what the page keeps (storage, its server's data)
-                    await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+                    await self.reload()
                 elif kind == "submit":
                     # requestSubmit() validates the form and fires its submit event, as a click on its button does.
                     await target.evaluate("(form) => form.requestSubmit()", timeout=self._action_timeout())
