@@ -104,3 +104,26 @@ def test_tabs_preview_and_screenshots_of_a_web_page_exercise(browser, live_serve
     wait(driver, lambda d: d.execute_script(
         "return Array.from(document.querySelectorAll('#result .artifact img')).every(i => i.complete && "
         "i.naturalWidth > 0)"), 15, "the screenshots did not load")
+
+
+def test_fullstack_exercise_tabs_transcript_and_screenshot(browser, live_server, run_worker_burst, make_user, content):
+    """A fullstack exercise: one tab per file (server, template, script, style), no preview (its pages come from
+    the server), and after grading the visible checks' screenshot and request transcript."""
+    driver, exercise = browser, content["taches-persistantes"]
+    folder = EXERCISES / "fullstack" / "applications-web" / "taches-persistantes"
+    files = ["app.py", "templates/index.html", "static/app.js", "static/style.css"]
+    log_in(driver, live_server, make_user("learner"))
+    open_exercise(driver, live_server, exercise)
+    tabs = driver.find_elements("css selector", ".file-tabs [role=tab]")
+    assert [t.text for t in tabs] == files
+    assert driver.find_elements("css selector", "#preview-frame") == []
+    for name in files:
+        set_file(driver, name, (folder / "solution" / name).read_text())
+    submit_and_grade(driver, run_worker_burst)
+    assert css(driver, "#result .score").text == "10.0 / 10.0"
+    lines = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#result .transcript .request-line')).map(e => e.textContent)")
+    assert lines[:2] == ["POST /api/taches", "GET /api/taches"]
+    wait(driver, lambda d: d.execute_script(
+        "var i = Array.from(document.querySelectorAll('#result .artifact img')); return i.length > 0 && "
+        "i.every(x => x.complete && x.naturalWidth > 0)"), 15, "the screenshot did not load")

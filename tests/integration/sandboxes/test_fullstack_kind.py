@@ -14,7 +14,7 @@ from tests.conftest import CONTENT_DIR
 from tests.hostile.fullstack_support import PAGE, POINTS, SPEC, SPEC_DATA, FullstackRun, describe, notes_app
 
 MODULE = CONTENT_DIR / "fullstack" / "applications-web"
-EXERCISES = ["liste-taches", "recherche-contacts", "connexion-session"]
+EXERCISES = ["taches-persistantes", "recherche-contacts", "connexion-session"]
 
 
 @pytest.fixture
