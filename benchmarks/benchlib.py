@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +29,8 @@ if str(ROOT) not in sys.path:
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON_IMAGE = os.environ.get("LMS_SANDBOX_PYTHON_IMAGE", "lms/sandbox-python:latest")
+SERVICE_IMAGE = "lms/sandbox-service:latest"
+WEB_IMAGE = "lms/sandbox-web:latest"
 CONTENT_DIR = ROOT / "exercises"
 BENCH_LABEL = "lms.bench"  # put on the baseline containers so a run can remove its own leftovers
 LOCALHOST = "127.0.0.1"
@@ -181,16 +184,18 @@ def load_exercises() -> dict:
 
 # --- the plain-container baseline -------------------------------------------------------------------------
 
-def plain_run_kwargs(limits, run_id: str, command: list[str] | None = None, stdin_open: bool = False) -> dict:
+def plain_run_kwargs(limits, run_id: str, command: list[str] | None = None, stdin_open: bool = False,
+                     network_of: str | None = None) -> dict:
     """The sandbox's own hardened settings (sandboxes.container.container_settings): what
     `docker run --rm <hardening> image ...` costs with the sandbox's engine settings. By default the command is a
     trivial `python3 -c pass` (the floor: a container that does nothing); with `command=[]` and `stdin_open` it is
-    the image's own entry process, fed a job on stdin (`docker run -i`). Only the labels differ: ours, so the LMS
-    reaper never takes these for sandboxes of a dead worker."""
+    the image's own entry process, fed a job on stdin (`docker run -i`); with `network_of` it joins that
+    container's network namespace, as a prober does. Only the labels differ: ours, so the LMS reaper never takes
+    these for sandboxes of a dead worker."""
     from sandboxes.container import LABEL_OWNER, LABEL_SANDBOX, container_settings
     from sandboxes.runner import RUNTIME_RUNC
 
-    kwargs = container_settings(PYTHON_IMAGE, limits, RUNTIME_RUNC, {})
+    kwargs = container_settings(PYTHON_IMAGE, limits, RUNTIME_RUNC, {}, network_of=network_of)
     kwargs["labels"] = {k: v for k, v in kwargs["labels"].items() if k not in (LABEL_SANDBOX, LABEL_OWNER)}
     kwargs["labels"][BENCH_LABEL] = run_id
     if command is None:
@@ -299,6 +304,363 @@ def runner_kwargs(scope: str) -> dict:
     from sandboxes.runner import SandboxRunner
 
     return {"scope": scope} if "scope" in inspect.signature(SandboxRunner).parameters else {}
+
+
+# --- the per-kind round-trip scripts ----------------------------------------------------------------------
+
+def add_bench_arguments(parser, runs: int, warmup: int = 2, max_seconds: float = 300,
+                        quiet_wait: float | None = None, pool_size: int | None = None, pace: float | None = None,
+                        exercise: str | None = None) -> None:
+    """The options of every round-trip script; --quiet-wait, --pool-size, --pace and --exercise where given a
+    default."""
+    parser.add_argument("--runs", type=int, default=runs, help=f"runs of each series (default {runs})")
+    if pool_size is not None:
+        parser.add_argument("--pool-size", type=int, default=pool_size,
+                            help=f"warm containers in the pool (default {pool_size})")
+    if pace is not None:
+        parser.add_argument("--pace", type=float, default=pace,
+                            help=f"seconds between paced warm runs (default {pace:g})")
+    if exercise is not None:
+        parser.add_argument("--exercise", default=exercise, help=f"the exercise's slug (default {exercise})")
+    parser.add_argument("--warmup", type=int, default=warmup,
+                        help=f"unmeasured runs before each series (default {warmup})")
+    parser.add_argument("--max-seconds", type=float, default=max_seconds,
+                        help=f"hard bound of the whole run (default {max_seconds:g})")
+    if quiet_wait is not None:
+        parser.add_argument("--quiet-wait", type=float, default=quiet_wait,
+                            help="before each series, wait up to this many seconds for 2 s without other "
+                                 f"processes' containers on the engine (0: do not wait; default {quiet_wait:g})")
+    parser.add_argument("--json", metavar="PATH", help="write everything measured to this file")
+
+
+def parse_bench_args(parser, argv, max_runs: int):
+    args = parser.parse_args(argv)
+    if not 1 <= args.runs <= max_runs:
+        parser.error(f"--runs must be between 1 and {max_runs}")
+    if getattr(args, "pool_size", 1) < 1:
+        parser.error("--pool-size must be at least 1")
+    return args
+
+
+def start_run(args) -> tuple[Deadline, object]:
+    """SIGTERM as Ctrl-C (the teardown runs), quiet logs; the run's deadline and a docker client."""
+    import docker
+
+    sigterm_as_interrupt()
+    quiet_logging()
+    return Deadline(args.max_seconds), docker.from_env(timeout=60)
+
+
+def owned_by(run_id: str):
+    """Tells a run's containers (baseline label, or a runner's owner label) from others' in engine events."""
+    def ours(attributes: dict) -> bool:
+        return attributes.get(BENCH_LABEL) == run_id or attributes.get("lms.owner", "").startswith(run_id)
+
+    return ours
+
+
+def settle(client, ours, seconds: float, what: str = "") -> None:
+    """wait_quiet before a series, if asked; measuring goes on (with a note) on a busy engine."""
+    if seconds > 0 and not wait_quiet(client, ours, max_wait_s=seconds):
+        print(f"  note: the engine is busy with other containers; measuring {what + ' ' if what else ''}anyway")
+
+
+def timed_series(measure, runs: int, deadline: Deadline, label: str) -> list[dict]:
+    """`runs` rows of measure() (ms); a failure is a row with "error" and the series goes on."""
+    out = []
+    for _ in range(runs):
+        deadline.check(f"the {label} series")
+        t0 = time.monotonic()
+        try:
+            out.append(measure())
+        except Exception as exc:  # noqa: BLE001 - counted and shown
+            out.append({"error": str(exc)[:300], "total": (time.monotonic() - t0) * 1000})
+    return out
+
+
+def grade_series(runner, grader, spec, files, runs: int, deadline: Deadline, label: str, pace: float = 0.0,
+                 on_run=None) -> list[dict]:
+    """`runs` gradings by our runner: plan + run + judge, a row each (ms, warm or not, verdict, the steps as the
+    entry process timed them). A SandboxError (e.g. another process on this engine removed our container) is a
+    row with "error" and the series goes on. `on_run(row, result, grade)` may change the row, or return another
+    one to record instead."""
+    from sandboxes.container import SandboxError
+
+    out = []
+    for i in range(runs):
+        deadline.check(f"the {label} series")
+        if pace and i:
+            time.sleep(pace)
+        t0 = time.monotonic()
+        plan = grader.plan(spec, files)
+        t1 = time.monotonic()
+        try:
+            result = runner.run(plan)
+        except SandboxError as exc:
+            out.append({"error": str(exc)[:300], "total": (time.monotonic() - t0) * 1000})
+            continue
+        t2 = time.monotonic()
+        grade = grader.judge(spec, plan, result)
+        t3 = time.monotonic()
+        row = {"total": (t3 - t0) * 1000, "plan": (t1 - t0) * 1000, "acquire": result.timings_ms["acquire"],
+               "run": result.timings_ms["run"], "judge": (t3 - t2) * 1000, "warm": result.warm,
+               "verdict": grade.verdict.value, "score": grade.score, "status": result.status,
+               "steps": {step.name: step.duration_ms for step in result.steps}}
+        if on_run is not None:
+            row = on_run(row, result, grade) or row
+        out.append(row)
+    return out
+
+
+def passed_only(row: dict, result, grade) -> dict | None:
+    """An on_run for grade_series: a reference solution not graded 'passed' is an error row."""
+    if row["verdict"] != "passed":
+        failed = [(c.id, c.status, c.message) for c in grade.checks if not c.passed]
+        return {"error": f"{row['verdict']} (sandbox {row['status']}): {failed}"[:300], "total": row["total"]}
+    return None
+
+
+def wait_pool_ready(runner, timeout: float = 60.0, deadline: Deadline | None = None) -> float:
+    """Seconds until every pool of the runner is full; TimeoutError after `timeout`."""
+    t0 = time.monotonic()
+    while True:
+        pools = runner.stats()["pools"]
+        if pools and all(p["ready"] >= p["size"] for p in pools):
+            return time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            raise TimeoutError(f"warm pool not ready after {timeout:.0f} s: {pools}")
+        if deadline is not None:
+            deadline.check("the pool's prewarm")
+        time.sleep(0.05)
+
+
+def close_runners(runners: list) -> None:
+    for runner in runners:
+        try:
+            runner.close()
+        except Exception as exc:  # noqa: BLE001 - the others still close
+            print(f"could not close a runner: {exc}", file=sys.stderr)
+    runners.clear()
+
+
+@contextmanager
+def measuring(results: dict, client, run_id: str, runners: list):
+    """Around a script's series: Ctrl-C / SIGTERM and the deadline end them and mark the results incomplete
+    (`interrupted`, `timed_out`: exit 2) so what was measured is still reported; the runners are closed and the
+    baseline's leftovers removed whatever happened."""
+    t_start = time.monotonic()
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping what was started", file=sys.stderr)
+        results["interrupted"] = True
+    except TimeoutError as exc:
+        print(f"\n{exc}: reporting what was measured", file=sys.stderr)
+        results["timed_out"] = str(exc)
+    finally:
+        close_runners(runners)
+        left = remove_bench_containers(client, run_id)
+        if left:
+            print(f"removed {left} leftover baseline container(s)", file=sys.stderr)
+        client.close()
+        results["elapsed_s"] = round(time.monotonic() - t_start, 1)
+
+
+def incomplete(results: dict) -> bool:
+    return bool(results.get("interrupted") or results.get("timed_out"))
+
+
+def finish(results: dict, args, ok: bool) -> int:
+    """Writes the JSON; the exit status: 2 incomplete, else 0 if every target was met, 1 if not."""
+    write_json(args.json, results)
+    if incomplete(results):
+        return 2
+    return 0 if ok else 1
+
+
+def series_stats(series: dict, labels: dict, phases: dict, baseline: str | None = None, prefixes: dict | None = None,
+                 step_label: str = "step '{}'", warm_split=(), counts: bool = True, extra=None):
+    """The round-trip table's rows (label, stats, with `counts` warm hits and errors, then `extra(key)`'s
+    cells), the phase table's rows (`phases[key]`'s phases, then ours' steps, then for `warm_split` keys the
+    totals of warm hits and pool misses apart), and the summary: per key total_ms, errors, warm_hits (None for
+    the baseline) and one entry per phase-table row. Error rows count as errors only."""
+    prefixes = prefixes or {}
+    rows, phase_rows, summary = [], [], {}
+    for key, label in labels.items():
+        if not series.get(key):
+            continue
+        runs = [r for r in series[key] if "error" not in r]
+        errors = len(series[key]) - len(runs)
+        ours = key != baseline
+        warm = sum(1 for r in runs if r.get("warm"))
+        totals = [r["total"] for r in runs]
+        cells = [f"{warm}/{len(runs)}" if ours else "-", errors] if counts else []
+        rows.append(stats_row(label, totals, *cells, *(extra(key) if extra else ())))
+        entry = summary[key] = {"total_ms": summarize(totals), "errors": errors, "warm_hits": warm if ours else None}
+        prefix = prefixes.get(key, label)
+        for phase in phases.get(key, ()):
+            values = [r[phase] for r in runs]
+            phase_rows.append(stats_row(f"{prefix}: {phase}", values))
+            entry[f"{phase}_ms"] = summarize(values)
+        if ours:
+            for name in sorted({name for r in runs for name in r.get("steps", {})}):
+                values = [r["steps"][name] for r in runs if name in r.get("steps", {})]
+                phase_rows.append(stats_row(f"{prefix}: {step_label.format(name)}", values))
+                entry[f"step_{name}_ms"] = summarize(values)
+        if key in warm_split:
+            for name, subset in (("warm hits", [r for r in runs if r["warm"]]),
+                                 ("pool misses", [r for r in runs if not r["warm"]])):
+                values = [r["total"] for r in subset]
+                phase_rows.append(stats_row(f"{prefix}: total, {name} only", values))
+                entry[f"total_{name.replace(' ', '_')}_ms"] = summarize(values)
+    return rows, phase_rows, summary
+
+
+def print_errors(series: dict, labels: dict) -> int:
+    """The first platform-side error of each series (left out of the figures); returns how many there were."""
+    count = 0
+    for key, label in labels.items():
+        errors = [r["error"] for r in series.get(key, []) if "error" in r]
+        count += len(errors)
+        if errors:
+            print(f"  {label}: {len(errors)} error(s), the first: {errors[0]}")
+    return count
+
+
+# --- the two-container kinds (http-service, fullstack): the learner's server and a prober beside it ---------
+
+COLD_WARM_LABELS = {"ours_cold": "(b) ours, cold (pool 0)", "ours_warm": "(c) ours, warm pool"}
+OURS_PHASES = ("acquire", "run", "judge")
+
+
+def write_files_script(files: dict[str, str], then: str) -> str:
+    """A sh script writing `files` (their folders made) through quoted here-documents, then exec'ing `then`:
+    the service entry's work before the server starts, without an interpreter of our own in front of it."""
+    folders = sorted({name.rsplit("/", 1)[0] for name in files if "/" in name})
+    lines = [f"mkdir -p {' '.join(folders)}"] if folders else []
+    for name, text in files.items():
+        lines.append(f"cat > {name} <<'LMS_BENCH_EOF'\n{text}\nLMS_BENCH_EOF")
+    return "\n".join([*lines, f"exec {then}"])
+
+
+def wait_for_port_source(port: int) -> str:
+    """Python source for a probe container: wait (10 s at most) until the app listens on 127.0.0.1:port."""
+    lines = ["import socket, sys, time", "deadline = time.monotonic() + 10", "while True:", "    try:",
+             f"        socket.create_connection(('127.0.0.1', {port}), timeout=0.2).close()", "        break",
+             "    except OSError:", "        if time.monotonic() > deadline:", "            sys.exit('not ready')",
+             "        time.sleep(0.02)"]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def start_app(client, limits, run_id: str, files: dict[str, str], command: str = "python3 -u app.py") -> str:
+    """The learner's server as a plain hardened container of the service image, its files written in; started.
+    Returns its id (the caller removes it)."""
+    from sandboxes.container import create_container
+
+    kwargs = plain_run_kwargs(limits, run_id, command=["sh", "-c", write_files_script(files, command)])
+    kwargs.update(image=SERVICE_IMAGE, working_dir="/work")
+    app_id = create_container(client, kwargs)
+    try:
+        client.api.start(app_id)
+    except BaseException:
+        client.api.remove_container(app_id, force=True)
+        raise
+    return app_id
+
+
+def run_beside(client, app_id: str, limits, run_id: str, image: str, command: list[str],
+               environment: dict | None = None) -> None:
+    """A plain hardened container of `image` in the app's network namespace, run to its exit and removed;
+    raises unless it exited 0."""
+    from sandboxes.container import create_container
+
+    kwargs = plain_run_kwargs(limits, run_id, command=command, network_of=app_id)
+    kwargs["image"] = image
+    if environment:
+        kwargs["environment"] = environment
+    api = client.api
+    probe_id = create_container(client, kwargs)
+    try:
+        api.start(probe_id)
+        status = api.wait(probe_id, timeout=60)
+        if status.get("StatusCode") != 0:
+            raise RuntimeError(f"probe container exited with {status}")
+    finally:
+        api.remove_container(probe_id, force=True)
+
+
+def time_pair(client, limits, run_id: str, files: dict[str, str], probe, phase: str) -> dict:
+    """One baseline run: the app's container started with `files`, `probe(app_id)` (containers beside it), the
+    app removed. Times in ms: start, `phase` (the probe), remove, total."""
+    t0 = time.monotonic()
+    app_id = start_app(client, limits, run_id, files)
+    try:
+        t1 = time.monotonic()
+        probe(app_id)
+        t2 = time.monotonic()
+    finally:
+        client.api.remove_container(app_id, force=True)
+    t3 = time.monotonic()
+    return {"start": (t1 - t0) * 1000, phase: (t2 - t1) * 1000, "remove": (t3 - t2) * 1000,
+            "total": (t3 - t0) * 1000}
+
+
+def pair_roundtrip(benchmark: str, args, spec, files, baseline, intro: str, **fields) -> dict:
+    """The series of a two-container kind: (a) `baseline(client, run_id)` -> its row, then (b) our runner's
+    cold path (pool_size=0) and (c) its warm pool of args.pool_size learner containers (prewarmed once, full
+    again before the measured series); args.warmup unmeasured runs before each series, and the reference solution
+    graded other than 'passed' is an error. Returns the results (series plain_pair, ours_cold, ours_warm)."""
+    from graders import get_grader
+    from sandboxes.runner import SandboxRunner
+
+    deadline, client = start_run(args)
+    grader = get_grader(spec.kind)
+    run_id = f"{benchmark.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
+    runners = []
+    results = results_header(benchmark, args, series={}, **fields)
+    with measuring(results, client, run_id, runners):
+        print(f"{intro}, {results['machine'].get('cpus')} CPUs, load average {results['load_average_start']}")
+
+        def measure():
+            return baseline(client, run_id)
+
+        timed_series(measure, args.warmup, deadline, "plain docker pair warm-up")
+        results["series"]["plain_pair"] = timed_series(measure, args.runs, deadline, "plain docker pair")
+        print("  (a) plain docker run pair: done")
+
+        cold = SandboxRunner(pool_size=0, owner=f"{run_id}-cold", **runner_kwargs(run_id))
+        runners.append(cold)
+        grade_series(cold, grader, spec, files, args.warmup, deadline, "cold warm-up", on_run=passed_only)
+        results["series"]["ours_cold"] = grade_series(cold, grader, spec, files, args.runs, deadline, "cold",
+                                                      on_run=passed_only)
+        cold.close()
+        runners.remove(cold)
+        print("  (b) runner, cold path: done")
+
+        warm = SandboxRunner(pool_size=args.pool_size, owner=f"{run_id}-warm", **runner_kwargs(run_id))
+        runners.append(warm)
+        warm.prewarm(grader.image, spec.limits, spec.runtime)
+        results["prewarm_s"] = round(wait_pool_ready(warm, deadline=deadline), 2)
+        grade_series(warm, grader, spec, files, args.warmup, deadline, "warm warm-up", on_run=passed_only)
+        wait_pool_ready(warm, deadline=deadline)
+        results["series"]["ours_warm"] = grade_series(warm, grader, spec, files, args.runs, deadline, "warm",
+                                                      on_run=passed_only)
+        results["warm_pool_stats"] = warm.stats()
+        print("  (c) runner, warm pool: done")
+    return results
+
+
+def pair_report(results: dict, baseline_label: str, baseline_phases: tuple, phases_title: str = "Phases (ms)"):
+    """Prints the round-trip and phase tables of pair_roundtrip's series; returns the summary."""
+    labels = {"plain_pair": baseline_label, **COLD_WARM_LABELS}
+    phases = {"plain_pair": baseline_phases, "ours_cold": OURS_PHASES, "ours_warm": OURS_PHASES}
+    prefixes = {key: label.split(",")[0] for key, label in labels.items()}
+    rows, phase_rows, summary = series_stats(results["series"], labels, phases, baseline="plain_pair",
+                                             prefixes=prefixes)
+    print_errors(results["series"], labels)
+    print_table([*STATS_HEADERS, "warm", "errors"], rows, title="Round trip (ms)")
+    print_table(STATS_HEADERS, phase_rows, title=phases_title)
+    return summary
 
 
 # --- a throw-away LMS stack -------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Runs the three benchmarks one after the other (each in its own process, each cleaning up after itself)
-and prints one summary table. Modest defaults keep the whole run under ~6 minutes; --quick is smaller.
+"""Runs the benchmarks one after the other (each in its own process, each cleaning up after itself) and prints
+one summary table: the sandbox round trip, end-to-end latency and throughput, then the round trip of each newer
+exercise kind (javascript, web-page, http-service, fullstack). Modest defaults keep the whole run under ~15
+minutes; --quick is smaller.
 
-    .venv/bin/python benchmarks/run_all.py [--quick] [--json results.json] [--only roundtrip,e2e,throughput]
+    .venv/bin/python benchmarks/run_all.py [--quick] [--json results.json] [--only roundtrip,e2e,javascript]
+        [--runs N]
 """
 from __future__ import annotations
 
@@ -34,7 +37,21 @@ BENCHMARKS = {
                     "--max-seconds", "300"],
                    ["--host-total", "16", "--host-seconds", "10", "--submissions", "20", "--quiet-wait", "5",
                     "--max-seconds", "160"]),
+    "javascript": ("javascript_roundtrip.py",
+                   ["--runs", "30", "--quiet-wait", "10", "--max-seconds", "150"],
+                   ["--runs", "5", "--warmup", "1", "--quiet-wait", "5", "--max-seconds", "90"]),
+    "web-page": ("web_page_roundtrip.py",
+                 ["--runs", "10", "--quiet-wait", "10", "--max-seconds", "300"],
+                 ["--runs", "5", "--warmup", "1", "--quiet-wait", "5", "--max-seconds", "200"]),
+    "http-service": ("http_service_roundtrip.py",
+                     ["--runs", "15", "--max-seconds", "180"],
+                     ["--runs", "5", "--warmup", "1", "--max-seconds", "120"]),
+    "fullstack": ("fullstack_roundtrip.py",
+                  ["--runs", "8", "--max-seconds", "400"],
+                  ["--runs", "3", "--warmup", "1", "--max-seconds", "240"]),
 }
+# The scripts that take --runs (run_all's --runs overrides theirs).
+WITH_RUNS = ("roundtrip", "javascript", "web-page", "http-service", "fullstack")
 
 current: subprocess.Popen | None = None
 
@@ -135,6 +152,45 @@ def summary_rows(name: str, data: dict | None) -> list[list[str]]:
         rows.append([name, f"ours / host same job (best K={ratio.get('host_best_k')})", fmt(ratio.get("ratio")),
                      ">= 0.90", check(ratio.get("pass"))])
         rows.append([name, f"ours / floor (best K={floor.get('host_best_k')})", fmt(floor.get("ratio")), "", "-"])
+    elif name == "javascript":
+        s = data.get("summary", {})
+        warm = data.get("checks", {}).get("warm_paced", {})
+        rows.append([name, "baseline: cold docker run -i, same job, p50",
+                     fmt(s.get("cold_docker_run", {}).get("total_ms", {}).get("p50"), " ms"), "", "-"])
+        rows.append([name, "ours warm, paced, p50", fmt(warm.get("p50_ms"), " ms"), "<= 150 ms",
+                     check(warm.get("pass"))])
+    elif name == "web-page":
+        s = data.get("summary", {})
+        targets = s.get("targets", {})
+
+        def target(prefix):
+            return next((ok for text, ok in targets.items() if text.startswith(prefix)), None)
+
+        peak = s.get("peak_memory_mb") or {}
+        rows.append([name, "ours cold (pool 0), p50", fmt(s.get("cold_p50_ms"), " ms"), "", "-"])
+        rows.append([name, "ours warm, paced, p50", fmt(s.get("warm_p50_ms"), " ms"), "<= 1000 ms",
+                     check(target("warm p50"))])
+        rows.append([name, "warm / cold p50", fmt(s.get("ratio")), "<= 0.40", check(target("warm / cold"))])
+        rows.append([name, "peak memory per container, max", fmt(peak.get("max"), " MB"), "<= 512 MB",
+                     check(target("peak memory"))])
+        if target("every run") is False:
+            rows.append([name, "runs graded 'passed'", "not all", "all", "FAIL"])
+    elif name in ("http-service", "fullstack"):
+        s = data.get("summary", {})
+        goal = data.get("target", {})
+        limit = goal.get("warm_p50_ms")
+        for key, label in (("ours_cold", "ours cold (pool 0)"), ("ours_warm", "ours warm")):
+            if key not in s:
+                continue
+            total, errors = s[key]["total_ms"], s[key]["errors"]
+            value = f"{fmt(total['p50'], ' ms')} (p95 {fmt(total['p95'], ' ms')}" + \
+                (f", {errors} error(s))" if errors else ")")
+            if key == "ours_warm" and limit:
+                rows.append([name, f"{label}, p50", value, f"<= {limit:.0f} ms", check(goal.get("ok"))])
+            else:
+                rows.append([name, f"{label}, p50", value, "", "-"])
+        if not limit and goal.get("ok") is False:
+            rows.append([name, "runs of ours graded 'passed'", "none", "some", "FAIL"])
     if data.get("interrupted") or data.get("timed_out") or data.get("error"):
         rows.append([name, "run incomplete", str(data.get("error") or data.get("timed_out") or "interrupted")[:60],
                      "", "ERROR"])
@@ -143,8 +199,9 @@ def summary_rows(name: str, data: dict | None) -> list[list[str]]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller runs (about 2-3 minutes)")
-    parser.add_argument("--only", default="roundtrip,e2e,throughput", help="comma-separated subset")
+    parser.add_argument("--quick", action="store_true", help="smaller runs (about 8-10 minutes)")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset")
+    parser.add_argument("--runs", type=int, help=f"runs per series of {', '.join(WITH_RUNS)} (a smoke test: 2)")
     parser.add_argument("--allow-reap", action="store_true", help="passed to e2e and throughput")
     parser.add_argument("--json", metavar="PATH", help="all results in one JSON file")
     args = parser.parse_args(argv)
@@ -164,6 +221,8 @@ def main(argv=None) -> int:
     try:
         for name in names:
             extra = ["--allow-reap"] if args.allow_reap and name in ("e2e", "throughput") else []
+            if args.runs and name in WITH_RUNS:
+                extra += ["--runs", str(args.runs)]  # after the defaults: argparse keeps the last one
             rc, seconds = run_one(name, args.quick, tmp / f"{name}.json", extra)
             codes[name] = {"exit": rc, "seconds": round(seconds, 1)}
             path = tmp / f"{name}.json"

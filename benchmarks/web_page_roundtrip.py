@@ -27,8 +27,9 @@ import time
 import uuid
 from pathlib import Path
 
-from benchlib import (STATS_HEADERS, Deadline, print_table, quiet_logging, results_header, runner_kwargs,
-                      sigterm_as_interrupt, stats_row, summarize, verdict, wait_quiet, write_json)
+from benchlib import (STATS_HEADERS, add_bench_arguments, finish, grade_series, incomplete, measuring, owned_by,
+                      parse_bench_args, print_table, results_header, runner_kwargs, settle, start_run, stats_row,
+                      summarize, verdict, wait_pool_ready)
 
 TARGET_WARM_P50_MS = 1000.0
 TARGET_RATIO = 0.4
@@ -97,39 +98,26 @@ class PeakSampler(threading.Thread):
 
 
 def run_series(runner, grader, spec, runs, deadline, peaks, pace=0.0, label="") -> list[dict]:
-    out = []
-    for i in range(runs):
-        deadline.check(f"the {label} series")
-        if pace and i:
-            time.sleep(pace)
-        t0 = time.monotonic()
-        plan = grader.plan(spec, FILES)
-        result = runner.run(plan)
-        grade = grader.judge(spec, plan, result)
-        t1 = time.monotonic()
-        out.append({"total": (t1 - t0) * 1000, "acquire": result.timings_ms["acquire"],
-                    "run": result.timings_ms["run"], "warm": result.warm, "verdict": grade.verdict.value,
-                    "score": grade.score, "status": result.status, "container": result.container_id,
-                    "steps": {s.name: s.duration_ms for s in result.steps}})
+    """grade_series, with each run's container peak memory (read once the runner removed them)."""
+    def remember_container(row, result, grade):
+        row["container"] = result.container_id
+
+    out = grade_series(runner, grader, spec, FILES, runs, deadline, label, pace=pace, on_run=remember_container)
     runner.flush()
     for row in out:
-        row["peak_mb"] = peaks.get(row.pop("container"))
+        if "error" not in row:
+            row["peak_mb"] = peaks.get(row.pop("container"))
     return out
 
 
-def wait_pool(runner, size, timeout=120.0) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        pools = runner.stats()["pools"]
-        if pools and all(p["ready"] >= size for p in pools):
-            return time.monotonic() - t0
-        time.sleep(0.05)
-    raise TimeoutError(f"warm pool not ready after {timeout:.0f} s: {runner.stats()['pools']}")
+def graded(series: list[dict]) -> list[dict]:
+    """The runs that got a grade (a platform error is counted by the "every run graded passed" target)."""
+    return [r for r in series if "error" not in r]
 
 
 def figures(results: dict) -> dict:
     """The headline figures of a run's results (this run's, or an earlier run's --json file)."""
-    cold, warm = results["series"]["cold"], results["series"]["warm"]
+    cold, warm = graded(results["series"]["cold"]), graded(results["series"]["warm"])
     out = {}
     for label, series in (("warm", warm), ("cold", cold)):
         totals = summarize([r["total"] for r in series])
@@ -140,7 +128,8 @@ def figures(results: dict) -> dict:
         for step in ("visible", "hidden"):
             out[f"{label}: {step} step p50 ms"] = summarize([r["steps"].get(step, 0) for r in series])["p50"]
     out["peak memory max MB"] = summarize([r["peak_mb"] for r in cold + warm if r["peak_mb"] is not None])["max"]
-    out["runs passed"] = f"{sum(r['verdict'] == 'passed' for r in cold + warm)}/{len(cold) + len(warm)}"
+    runs = len(results["series"]["cold"]) + len(results["series"]["warm"])
+    out["runs passed"] = f"{sum(r['verdict'] == 'passed' for r in cold + warm)}/{runs}"
     return out
 
 
@@ -153,28 +142,17 @@ def print_comparison(path: str, results: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=15, help="runs of each series (default 15)")
+    add_bench_arguments(parser, runs=15, warmup=1, max_seconds=600, quiet_wait=20)
     parser.add_argument("--pace", type=float, default=4.0,
                         help="seconds between warm runs, for the pool's refill (default 4)")
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--max-seconds", type=float, default=600)
-    parser.add_argument("--quiet-wait", type=float, default=20)
-    parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--compare", metavar="PATH", help="an earlier run's --json file, shown side by side")
     parser.add_argument("--image", metavar="TAG", help="the web image's tag (default lms/sandbox-web:latest)")
-    args = parser.parse_args(argv)
-    if not 1 <= args.runs <= 200:
-        parser.error("--runs must be between 1 and 200")
-
-    sigterm_as_interrupt()
-    import docker
+    args = parse_bench_args(parser, argv, max_runs=200)
 
     from graders import get_grader
     from graders.base import ExerciseSpec
     from sandboxes.runner import SandboxRunner
 
-    quiet_logging()
-    deadline = Deadline(args.max_seconds)
     grader = get_grader("web-page")
     spec = ExerciseSpec.from_dict({"kind": "web-page", "files": list(FILES), "checks": CHECKS, "limits": LIMITS,
                                    "options": {"viewports": VIEWPORTS}})
@@ -182,54 +160,47 @@ def main(argv=None) -> int:
     if problems:
         raise SystemExit(f"benchmark spec invalid: {problems}")
     run_id = f"webpage-{uuid.uuid4().hex[:8]}"
-    client = docker.from_env(timeout=60)
-
-    def ours(attributes: dict) -> bool:
-        return attributes.get("lms.owner", "").startswith(run_id)
-
+    ours = owned_by(run_id)
+    deadline, client = start_run(args)
     results = results_header("web_page_roundtrip", args, runs=args.runs, series={})
     runners = []
     images = {"images": {"web": args.image}} if args.image else {}
     results["image"] = args.image or "lms/sandbox-web:latest"
-    try:
+    peaks: dict = {}
+    sampler = PeakSampler(runners, peaks)
+    sampler.start()
+    with measuring(results, client, run_id, runners):
         print(f"web-page round trip: {args.runs} runs per series, 3 viewports, {len(CHECKS)} checks, "
               f"{results['machine'].get('cpus')} CPUs, load average {results['load_average_start']}, "
               f"image {results['image']}")
-        peaks: dict = {}
-        sampler = PeakSampler(runners, peaks)
-        sampler.start()
         cold = SandboxRunner(pool_size=0, owner=f"{run_id}-cold", **runner_kwargs(run_id), **images)
         runners.append(cold)
         run_series(cold, grader, spec, args.warmup, deadline, peaks, label="cold warm-up")
-        if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
-            print("  note: the engine is busy with other containers; measuring anyway")
+        settle(client, ours, args.quiet_wait)
         results["series"]["cold"] = run_series(cold, grader, spec, args.runs, deadline, peaks, label="cold")
         print("  (a) cold: done")
 
         warm = SandboxRunner(pool_size=1, owner=f"{run_id}-warm", **runner_kwargs(run_id), **images)
         runners.append(warm)
         warm.prewarm("web", spec.limits)
-        results["prewarm_s"] = round(wait_pool(warm, 1), 2)
+        results["prewarm_s"] = round(wait_pool_ready(warm, timeout=120.0), 2)
         run_series(warm, grader, spec, args.warmup, deadline, peaks, pace=args.pace, label="warm warm-up")
-        if args.quiet_wait > 0 and not wait_quiet(client, ours, max_wait_s=args.quiet_wait):
-            print("  note: the engine is busy with other containers; measuring anyway")
+        settle(client, ours, args.quiet_wait)
         time.sleep(args.pace)
         results["series"]["warm"] = run_series(warm, grader, spec, args.runs, deadline, peaks, pace=args.pace,
                                                label="warm")
         print("  (b) warm: done")
-    except KeyboardInterrupt:
-        print("interrupted")
-        return 2
-    finally:
-        for runner in runners:
-            runner.close()
+    sampler.stopped.set()
+    if incomplete(results):
+        return finish(results, args, False)
 
-    cold_rows, warm_rows = results["series"]["cold"], results["series"]["warm"]
+    cold_rows, warm_rows = graded(results["series"]["cold"]), graded(results["series"]["warm"])
     rows = []
-    for label, series in (("cold (fresh container, Chromium launched per run)", cold_rows),
-                          ("warm (pool: Chromium launched in prepare)", warm_rows)):
+    for label, key in (("cold (fresh container, Chromium launched per run)", "cold"),
+                       ("warm (pool: Chromium launched in prepare)", "warm")):
+        series = graded(results["series"][key])
         rows.append(stats_row(label, [r["total"] for r in series], sum(r["warm"] for r in series),
-                              f"{sum(r['verdict'] == 'passed' for r in series)}/{len(series)}"))
+                              f"{sum(r['verdict'] == 'passed' for r in series)}/{len(results['series'][key])}"))
     print_table(STATS_HEADERS + ["warm", "passed"], rows, title="Submission -> grade (plan + run + judge)")
     steps = [[f"{label}: {step}", *list(summarize([r["steps"].get(step, 0) for r in series]).values())[1:3]]
              for label, series in (("cold", cold_rows), ("warm", warm_rows)) for step in ("visible", "hidden")]
@@ -241,7 +212,7 @@ def main(argv=None) -> int:
     warm_p50 = summarize([r["total"] for r in warm_rows])["p50"]
     cold_p50 = summarize([r["total"] for r in cold_rows])["p50"]
     ratio = round(warm_p50 / cold_p50, 2) if warm_p50 and cold_p50 else None
-    all_passed = all(r["verdict"] == "passed" for r in cold_rows + warm_rows)
+    all_passed = all(r.get("verdict") == "passed" for r in results["series"]["cold"] + results["series"]["warm"])
     targets = [
         (f"warm p50 {warm_p50} ms <= {TARGET_WARM_P50_MS:.0f} ms", warm_p50 is not None
          and warm_p50 <= TARGET_WARM_P50_MS),
@@ -255,8 +226,7 @@ def main(argv=None) -> int:
         print_comparison(args.compare, results)
     results["summary"] = {"warm_p50_ms": warm_p50, "cold_p50_ms": cold_p50, "ratio": ratio,
                           "peak_memory_mb": peak, "targets": {name: ok for name, ok in targets}}
-    write_json(args.json, results)
-    return 0 if all(ok for _, ok in targets) else 1
+    return finish(results, args, all(ok for _, ok in targets))
 
 
 if __name__ == "__main__":

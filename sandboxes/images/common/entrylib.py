@@ -147,8 +147,9 @@ def child_main(runtime, step, limits, fds):
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
-        cpu = int(limits.get("cpu_seconds", 5))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        cpu = limits.get("cpu_seconds", 5)
+        if cpu is not None:  # None: a child started ahead, whose limit the entry process sets when a step takes it
+            resource.setrlimit(resource.RLIMIT_CPU, (int(cpu), int(cpu) + 1))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         try:
             with open("/proc/self/oom_score_adj", "w") as handle:
@@ -178,20 +179,25 @@ def child_main(runtime, step, limits, fds):
 
 
 def kill_leftovers(timeout=2.0):
-    """Kill every process but us and init: what a step forked must not live into the next step. True once none
-    is left, False if some still were after `timeout`.
+    """Kill every process but us, init and the children started ahead that no step took yet (`PREBOOTED`): what a
+    step forked must not live into the next step. True once none is left, False if some still were after
+    `timeout`.
 
     Loop until kill(-1) finds nothing left to signal. Waiting until we have no child is not enough: gVisor has no
     PR_SET_CHILD_SUBREAPER, so there an orphan (a double-forked daemon) is init's child, not ours, and a daemon
     that keeps forking can be born after one kill(-1) went by. Zombies count as signalled until reaped: we reap
     ours, init reaps its own."""
     deadline = time.monotonic() + timeout
+    spared = {child.pid for child in PREBOOTED}
     while True:
-        try:
-            os.kill(-1, signal.SIGKILL)
-            signalled = True
-        except ProcessLookupError:
-            signalled = False
+        if spared:
+            signalled = _kill_all_but(spared)
+        else:
+            try:
+                os.kill(-1, signal.SIGKILL)
+                signalled = True
+            except ProcessLookupError:
+                signalled = False
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -206,21 +212,102 @@ def kill_leftovers(timeout=2.0):
         time.sleep(0.001)
 
 
+def _kill_all_but(spared):
+    """kill(-1) but for the `spared` pids: whether any process was signalled (zombies count until reaped)."""
+    signalled = False
+    keep = {1, os.getpid(), *spared}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in keep:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+                signalled = True
+            except (ProcessLookupError, PermissionError):
+                pass
+    return signalled
+
+
+class Prebooted:
+    """A step's child forked and confined before the job came, its action started and waiting on its stdin (a
+    runtime's `preboot` actions, whose start-up needs nothing of the job: node booting its harness). It never ran
+    learner code; a step of that action takes it instead of forking, with the job's CPU limit set on it then."""
+
+    def __init__(self, runtime, action):
+        stdin_r, self.stdin_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        self.err_r, err_w = os.pipe()
+        self.rec_r, rec_w = os.pipe()
+        self.action = action
+        sys.stdout.flush()
+        self.pid = os.fork()
+        if self.pid == 0:
+            child_main(runtime, {"action": action, "args": {}}, {"cpu_seconds": None}, (stdin_r, out_w, err_w, rec_w))
+        for fd in (stdin_r, out_w, err_w, rec_w):
+            os.close(fd)
+
+    def usable(self):
+        try:
+            with open(f"/proc/{self.pid}/stat") as handle:
+                return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except (OSError, IndexError):
+            return False
+
+    def discard(self):
+        for fd in (self.stdin_w, self.out_r, self.err_r, self.rec_r):
+            os.close(fd)
+
+
+PREBOOTED = []  # Prebooted children not taken yet, in the order steps take them
+
+
+def preboot(runtime, per_action=2):
+    """Start the runtime's preboot children: one per phase, for each such action."""
+    if runtime.preboot:
+        os.makedirs(WORK_DIR, exist_ok=True)  # their working directory; the job's files are written into it
+    for action in runtime.preboot:
+        PREBOOTED.extend(Prebooted(runtime, action) for _ in range(per_action))
+
+
+def discard_prebooted():
+    while PREBOOTED:
+        PREBOOTED.pop().discard()
+
+
+def take_prebooted(step, limits):
+    """The first child started ahead for this step's action, still alive, its CPU limit now the job's; or None."""
+    for child in PREBOOTED:
+        if child.action == step.get("action") and not step.get("args"):
+            PREBOOTED.remove(child)
+            cpu = int(limits.get("cpu_seconds", 5))
+            try:
+                if not child.usable():
+                    raise OSError("gone")
+                resource.prlimit(child.pid, resource.RLIMIT_CPU, (cpu, cpu + 1))
+            except OSError:  # killed by an earlier step's code, or out of reach: fork as usual
+                child.discard()
+                return None
+            return child
+    return None
+
+
 def run_step(runtime, step, limits):
     output_cap = int(step.get("output_cap", limits.get("output_bytes", 65536)))
     timeout = float(step.get("timeout", limits.get("wall_seconds", 5)))
-    stdin_r, stdin_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    rec_r, rec_w = os.pipe()
     oom_before, pids_before = oom_kills(), pids_max_hits()
     started = time.monotonic()
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        child_main(runtime, step, limits, (stdin_r, out_w, err_w, rec_w))
-    for fd in (stdin_r, out_w, err_w, rec_w):
-        os.close(fd)
+    child = take_prebooted(step, limits)
+    if child is not None:
+        pid, stdin_w, out_r, err_r, rec_r = child.pid, child.stdin_w, child.out_r, child.err_r, child.rec_r
+    else:
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        rec_r, rec_w = os.pipe()
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            child_main(runtime, step, limits, (stdin_r, out_w, err_w, rec_w))
+        for fd in (stdin_r, out_w, err_w, rec_w):
+            os.close(fd)
     stdin_data = step.get("stdin", "").encode()
     if stdin_data:
         os.set_blocking(stdin_w, False)
@@ -397,12 +484,14 @@ class Runtime:
     """One image's entry process: its actions and how it prepares, describes errors and ends a phase.
 
     `actions` run in a forked child with the step's pipes as stdin/stdout/stderr and fd 3 for records; they return
-    an exit code. `inprocess` actions run in the entry process itself and return a finished step dict (for trusted
+    an exit code. Those named in `preboot` need nothing of the job to start (no argument, their input on stdin):
+    their children are started before the ready frame, one per phase (see Prebooted). `inprocess` actions run in the entry process itself and return a finished step dict (for trusted
     drivers of long-lived helpers, such as a browser launched by `prepare`); they must bound their own time."""
 
     def __init__(self, actions, child_env, inprocess=None, prepare=None, end_phase=None, describe_error=None,
-                 before_phase=None):
+                 before_phase=None, preboot=()):
         self.actions = actions
+        self.preboot = tuple(preboot)
         self.child_env = child_env
         self.inprocess = inprocess or {}
         self.prepare = prepare or (lambda: None)
@@ -435,6 +524,7 @@ def main(runtime):
     # or dies first, the write must fail with EPIPE, never kill us with SIGPIPE. The child gets SIG_DFL back.
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     runtime.prepare()
+    preboot(runtime)
     write_frame({"ready": True})
     try:
         job = read_message()
@@ -458,6 +548,8 @@ def main(runtime):
             if not isinstance(message, dict):
                 return 3
         frame = {"phase": number, "steps": run_phase(runtime, message.get("steps", []), limits)}
+        if number == phases:
+            discard_prebooted()  # no step left to take them: they go with everything else
         # A frame goes out only once no learner process is left: none can then read the next message on its way
         # in, nor take this frame off the stdout pipe (both are reachable through PID 1's descriptors), nor swap a
         # file being collected. If some cannot be killed, no frame: the runner sees a crash and sends nothing more.

@@ -94,7 +94,9 @@ def action_node_test(args):
 
 
 ACTIONS = {"calls": action_calls, "program": action_program, "check": action_check, "node-test": action_node_test}
-RUNTIME = Runtime(actions=ACTIONS, child_env=CHILD_ENV, prepare=load_libnode)
+# A calls step's node needs nothing of the job to boot (the calls come on its stdin): one per phase is booted
+# before the ready frame, so a step does not wait for node's start (entrylib.Prebooted).
+RUNTIME = Runtime(actions=ACTIONS, child_env=CHILD_ENV, prepare=load_libnode, preboot=("calls",))
 
 if __name__ == "__main__":
     # The result frames are written with os.write: nothing is buffered. Exiting at once closes the stream sooner.
