@@ -148,11 +148,11 @@ def alive(pid):
         return False
 
 
-def kill_renderers(timeout=2.0):
-    """SIGKILL every renderer and wait until they are gone; True if none is left."""
+def kill_renderers(timeout=2.0, keep=frozenset()):
+    """SIGKILL every renderer (but those in `keep`) and wait until they are gone; True if none is left."""
     deadline = time.monotonic() + timeout
     while True:
-        pids = [pid for pid in renderer_pids() if alive(pid)]
+        pids = [pid for pid in renderer_pids() if alive(pid) and pid not in keep]
         if not pids:
             return True
         for pid in pids:
@@ -224,6 +224,11 @@ class Browser:
         self.observe_js = ""
         self.axe_js = ""
         self.spare = None
+        # The next phase's blank page, opened before the job in a context of its own, and its renderer's pid: a
+        # renderer serves one browser context only, so no page of the visible phase can be in it (end_phase
+        # kills every other renderer, and keeps this one only if it is still alone and answering).
+        self.next_spare = None
+        self.next_spare_pid = None
         self.prewarming = None
 
     def launch(self):
@@ -251,6 +256,36 @@ class Browser:
             await self.spare[1].goto("about:blank", timeout=5000)
         except Exception:  # noqa: BLE001 - only a warm-up
             pass
+        await self._open_next_spare()
+
+    async def _open_next_spare(self):
+        before = set(renderer_pids())
+        self.next_spare, self.next_spare_pid = await self._new_page(javascript=True), None
+        try:
+            await self.next_spare[1].set_content(WARMUP_HTML, timeout=5000)
+            await self.next_spare[1].screenshot(type="jpeg", quality=SCREENSHOT_WARMUP_QUALITY, timeout=5000)
+            await self.next_spare[1].goto("about:blank", timeout=5000)
+        except Exception:  # noqa: BLE001 - only a warm-up
+            pass
+        new = set(renderer_pids()) - before
+        if len(new) == 1:
+            self.next_spare_pid = new.pop()
+        else:  # not told apart from the others: opened again after the visible phase instead
+            await self.next_spare[0].close()
+            self.next_spare = None
+
+    def take_next_spare(self):
+        """After a visible phase whose renderers are dead but the next spare's: that page becomes the spare, if its
+        renderer still answers."""
+        spare, self.next_spare = self.next_spare, None
+        if spare is None:
+            return False
+        try:
+            self.loop.run_until_complete(asyncio.wait_for(spare[1].evaluate("1"), 2.0))
+        except Exception:  # noqa: BLE001 - gone or stuck: the usual way then
+            return False
+        self.spare = spare
+        return True
 
     async def _new_page(self, javascript, proxy=None):
         # The user agent of a desktop Chromium, not "HeadlessChrome": a page must not behave otherwise when graded.
@@ -283,10 +318,11 @@ class Browser:
 
     async def take_page(self, javascript, proxy=None):
         """A blank page in a context of its own. A step gets the one opened ahead (before the job, or once the
-        previous phase's renderers were dead), if it has the JavaScript setting and the proxy the step wants."""
+        previous phase's renderers were dead) unless the step needs a proxy of its own (JavaScript is turned off
+        per page: Session.open)."""
         spare, self.spare = self.spare, None
         if spare is not None:
-            if javascript and proxy is None:
+            if proxy is None:
                 return spare
             await spare[0].close()
         return await self._new_page(javascript, proxy)
@@ -303,9 +339,11 @@ class Browser:
                 self.axe_js = handle.read()
         return self.axe_js
 
-    def close_contexts(self, timeout=3.0):
+    def close_contexts(self, timeout=3.0, keep=None):
         async def close_all():
             for context in list(self.browser.contexts):
+                if context is keep:
+                    continue
                 try:
                     await context.close()
                 except Exception:  # noqa: BLE001 - a killed page's context may refuse
@@ -403,6 +441,10 @@ class Session:
         if self.page_errors is not None:
             self.page.on("pageerror", self._on_page_error)
         self.cdp = await self.context.new_cdp_session(self.page)
+        if not self.javascript:
+            # What Playwright's java_script_enabled=False does to each page of a context: so a page opened ahead
+            # with JavaScript on serves here too.
+            await self.cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
 
     def _remaining_ms(self):
         return max(100.0, self.guard.remaining() * 1000)
@@ -417,20 +459,31 @@ class Session:
         try:
             await self.page.goto(self.origin + self.start, wait_until="load",
                                  timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
-        except PlaywrightTimeoutError:
-            # The previous document's own late navigation (a timer setting location) can cancel ours: once more.
-            if self.guard.fired or self.crashed:
+        except PlaywrightTimeoutError as exc:
+            # The previous document's own late navigation (a timer setting location) can cancel ours: once more,
+            # unless the page's script holds the renderer (an endless loop while loading): a time limit.
+            await self._unless_hung(exc)
+            try:
+                await self.page.goto(self.origin + self.start, wait_until="load", timeout=self._remaining_ms())
+            except PlaywrightError as again:
+                await self._unless_hung(again)
                 raise
-            await self.page.goto(self.origin + self.start, wait_until="load", timeout=self._remaining_ms())
 
     async def reload(self):
         try:
             await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
-        except PlaywrightError:
+        except PlaywrightError as exc:
             # The page's own late navigation (a timer setting location) can cancel ours: once more.
-            if self.guard.fired or self.crashed:
-                raise
+            await self._unless_hung(exc)
             await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+
+    async def _unless_hung(self, exc):
+        """Go on after a failed navigation only if it was not the step's limit or a page whose script never gives
+        its renderer back (PageHung: the step's time limit, not a crash)."""
+        if self.guard.fired or self.crashed:
+            raise exc
+        if not await self.responsive():
+            raise PageHung() from exc
 
     def _on_crash(self, page):
         self.crashed = True
@@ -676,10 +729,20 @@ def end_phase():
     background (`Browser.prewarm`; `before_phase` waits for it)."""
     BROWSER.wait_prewarm()
     if BROWSER.connected():
-        BROWSER.close_contexts()
-        if not kill_renderers():
+        following = PHASE_LIMITS["next_phase_likely"] and not PHASE_LIMITS["timed_out"]
+        kept = BROWSER.next_spare if following and BROWSER.next_spare_pid else None
+        BROWSER.close_contexts(keep=kept[0] if kept else None)
+        if not kill_renderers(keep={BROWSER.next_spare_pid} if kept else frozenset()):
             return False
-        if PHASE_LIMITS["next_phase_likely"] and not PHASE_LIMITS["timed_out"]:
+        if kept and [pid for pid in renderer_pids() if alive(pid)] == [BROWSER.next_spare_pid] \
+                and BROWSER.take_next_spare():
+            return True
+        if kept:  # not alone, or not answering: every renderer goes, the next page is opened afresh
+            BROWSER.close_contexts()
+            if not kill_renderers():
+                return False
+        BROWSER.next_spare = BROWSER.next_spare_pid = None
+        if following:
             BROWSER.prewarm()
         return True
     BROWSER.browser = BROWSER.playwright = None
