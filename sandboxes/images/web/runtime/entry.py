@@ -96,6 +96,8 @@ RENDERER_MEMORY_SHARE = 0.45  # of the container's memory, for one renderer's an
 RECORDS_BUDGET = 900 * 1024  # below entrylib's and the runner's 1 MB cap, or the whole channel is refused
 PAGE_ERRORS_CAP = 5
 SETTLE_MS_CAP = 2000
+NETWORK_SETTLE_SECONDS = 3.0
+ANSWER_HANDLED_SECONDS = 0.05  # after the last answer: the page's own handler updating the DOM
 ACTION_TIMEOUT_MS = 3000
 RESPONSIVE_SECONDS = 1.0
 FIRST_LOAD_MS = 3000
@@ -424,6 +426,7 @@ class Session:
         self.crashed = False
         self.context = self.page = self.cdp = None
         self.fresh = True  # no document of the learner's loaded yet: its context's storage is empty
+        self.pending_requests = 0  # the page's requests not answered yet (settle waits for them)
         self.world = None  # (loader id of the main frame's document, our isolated world's context id, axe loaded)
 
     async def open(self):
@@ -438,6 +441,9 @@ class Session:
         await self.context.add_init_script(QUIET_DIALOGS)
         self.context.on("page", self._close_popup)
         self.page.on("crash", self._on_crash)
+        self.page.on("request", self._on_request)
+        self.page.on("requestfinished", self._on_request_done)
+        self.page.on("requestfailed", self._on_request_done)
         if self.page_errors is not None:
             self.page.on("pageerror", self._on_page_error)
         self.cdp = await self.context.new_cdp_session(self.page)
@@ -484,6 +490,12 @@ class Session:
             raise exc
         if not await self.responsive():
             raise PageHung() from exc
+
+    def _on_request(self, request):
+        self.pending_requests += 1
+
+    def _on_request_done(self, request):
+        self.pending_requests = max(0, self.pending_requests - 1)
 
     def _on_crash(self, page):
         self.crashed = True
@@ -567,7 +579,16 @@ class Session:
         return min(ACTION_TIMEOUT_MS, self._remaining_ms())
 
     async def settle(self, milliseconds):
+        """The scenario's settle time, then until what the page asked for after the actions has come (a fetch to
+        the learner's server: the DOM changes once the answer is in), within NETWORK_SETTLE_SECONDS."""
         await asyncio.sleep(max(0, min(int(milliseconds), SETTLE_MS_CAP)) / 1000)
+        deadline = time.monotonic() + NETWORK_SETTLE_SECONDS
+        waited = False
+        while self.pending_requests and time.monotonic() < deadline and not self.guard.fired:
+            waited = True
+            await asyncio.sleep(0.02)
+        if waited:
+            await asyncio.sleep(ANSWER_HANDLED_SECONDS)
 
     async def screenshot(self, quality, max_bytes):
         for attempt_quality in (quality, max(20, quality // 2)):
