@@ -93,9 +93,9 @@ class FullstackGrader(Grader):
             return problems
         if not http_spec.checks or not web_spec.checks:
             problems.append("checks: a fullstack exercise has page checks and HTTP checks (with steps:)")
-        if not any(c.get("hidden", True) is not False for c in spec.checks):
+        if not any(is_hidden(c) for c in spec.checks):
             problems.append("checks: at least one hidden check is required")
-        if all(c.get("hidden", True) is not False for c in spec.checks):
+        if all(is_hidden(c) for c in spec.checks):
             problems.append("checks: at least one visible example is required (tests/public/checks.yaml)")
         ids = [c.get("id") for c in spec.checks if isinstance(c, dict)]
         problems += [f"checks: duplicate id {i!r}" for i in sorted({i for i in ids if ids.count(i) > 1}, key=str)]
@@ -111,12 +111,12 @@ class FullstackGrader(Grader):
             if any(isinstance(s, dict) and (set(s) - {"request", "expect"} or set(s.get("expect") or {}) - {"status"})
                    for s in check.get("setup") or []):
                 problems.append(f"{where}: setup requests take request and expect: {{status: ...}} only")
-            problems += [f"{where}: setup: {p}" for p in HTTP._check_problems(setup_of(check))
+            problems += [f"{where}: setup: {p}" for p in HTTP.steps_problems(setup_of(check))
                          if "setup" in check or not p.startswith("steps:")]
         return problems
 
     def supports_practice(self, spec: ExerciseSpec) -> bool:
-        return any(c.get("hidden", True) is False for c in spec.checks)
+        return not all(is_hidden(c) for c in spec.checks)
 
     def plan(self, spec: ExerciseSpec, files: dict[str, str], practice: bool = False) -> SandboxPlan:
         http_spec, web_spec = split(spec)
@@ -146,7 +146,7 @@ class FullstackGrader(Grader):
             steps = [{**page, "timeout": page["timeout"] + options["ready_seconds"],
                       "args": {**page["args"], "server": server}}
                      for page in page_steps if page["hidden"] == hidden]
-            checks = [c for c in http_spec.checks if (c.get("hidden", True) is not False) == hidden]
+            checks = [c for c in http_spec.checks if is_hidden(c) == hidden]
             if checks:
                 steps.append(HTTP.probe_step(checks, hidden, values, options))
             if steps:
@@ -211,7 +211,7 @@ class FullstackGrader(Grader):
                 problem = None
                 for step, item in zip(pages[feedback.id]["setup"], obs.get("setup") or []):
                     if isinstance(item, dict):
-                        problem, _ = HTTP._judge_exchange(
+                        problem, _ = HTTP.judge_exchange(
                             {"request": step["request"], "expect": step.get("expect") or {}}, item,
                             plan.trusted["values"].get(feedback.id, {}), options)
                     if problem:

@@ -360,11 +360,12 @@ class HttpServiceGrader(Grader):
             weight = check.get("weight", 1)
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
                 problems.append(f"{where}: weight must be a positive number")
-            problems += [f"{where}: {p}" for p in self._check_problems(check)]
+            problems += [f"{where}: {p}" for p in self.steps_problems(check)]
         return problems
 
     @staticmethod
-    def _check_problems(check: dict) -> list[str]:
+    def steps_problems(check: dict) -> list[str]:
+        """What is wrong with a check's `generate` and request `steps` (also a fullstack page check's setup)."""
         problems = []
         known = set()
         generated = check.get("generate") or {}
@@ -620,7 +621,7 @@ class HttpServiceGrader(Grader):
             if isinstance(captured, dict):  # scalars only (the prober captures no tree)
                 values.update({k: v for k, v in captured.items() if k in (step.get("capture") or {})
                                and (v is None or type(v) in (str, int, float, bool))})
-            problem, problem_status = self._judge_exchange(step, item, values, options)
+            problem, problem_status = self.judge_exchange(step, item, values, options)
             shown = self._shown_exchange(step, item, values)
             if problem:
                 shown["problem"] = problem
@@ -650,7 +651,7 @@ class HttpServiceGrader(Grader):
             shown["response_body"] = inert_text(text, SHOWN_BODY_CAP) + (" …" if trimmed else "")
         return shown
 
-    def _judge_exchange(self, step: dict, item: dict, values: dict, options: dict):
+    def judge_exchange(self, step: dict, item: dict, values: dict, options: dict):
         """(problem message or None, check status) of one request."""
         request = step["request"]
         try:
