@@ -45,6 +45,7 @@ PAGE_PATH = re.compile(r"^/[A-Za-z0-9._~/?=&%-]{0,200}$")
 # The prober runs Chromium: the web-page kind's floor, whatever the learner's server gets.
 PROBER_LIMITS = validate_limits({"memory_mb": 512, "pids": 256, "nofile": 1024, "tmpfs_mb": 64, "output_kb": 64,
                                  "cpus": 1.0})
+PROBER_START_SECONDS = 15.0
 # Which part's verdict the grade takes when both did not pass: the one the learner should see first.
 VERDICT_ORDER = (Verdict.GRADING_ERROR, *LIMIT_PRECEDENCE, Verdict.RUNTIME_ERROR, Verdict.FAILED, Verdict.PASSED)
 HTTP = HttpServiceGrader()
@@ -151,8 +152,10 @@ class FullstackGrader(Grader):
                 steps.append(HTTP.probe_step(checks, hidden, values, options))
             if steps:
                 prober_steps += steps
-                # The server outlives the prober's phase: the runner ends it.
-                serve_steps.append(HTTP.serve_step(spec, hidden, sum(s["timeout"] for s in steps) + 3))
+                # The server outlives the prober's phase (the runner ends it), whose container, Chromium's, starts
+                # only once the server's is there: cold, and a browser to launch.
+                seconds = sum(s["timeout"] for s in steps) + PROBER_START_SECONDS
+                serve_steps.append(HTTP.serve_step(spec, hidden, seconds))
         prober = SandboxPlan(image=WEB.image, files={}, steps=prober_steps, limits=PROBER_LIMITS)
         return SandboxPlan(image=self.image, files={name: files[name] for name in spec.files}, steps=serve_steps,
                            limits=spec.limits, runtime=spec.runtime, prober=prober,

@@ -7,7 +7,7 @@ import pytest
 
 from graders import get_grader
 from graders.base import CheckFeedback, ExerciseSpec, GradeResult, Verdict
-from graders.fullstack import FullstackGrader
+from graders.fullstack import PROBER_START_SECONDS, FullstackGrader
 from tests.hostile.fullstack_support import SPEC, SPEC_DATA, notes_app
 
 GRADER = get_grader("fullstack")
@@ -71,9 +71,10 @@ def test_plan_sends_the_browser_its_server_and_nothing_to_judge_with():
     assert visible_page["args"]["server"] == {"port": 5000, "ready_seconds": 3, "path": "/"}
     sent = json.dumps([plan.job(), plan.prober.job(), plan.prober.hidden_job("n"), plan.hidden_job("n")])
     assert '"expect"' not in sent and "{{note}}" not in sent  # expectations and placeholders stay here
-    # The server runs as long as the browser's and the prober's steps of its phase together.
+    # The server runs as long as the browser's and the prober's steps of its phase together, and the start of the
+    # browser's container (cold, after the server's).
     serve = plan.steps[0]
-    assert serve["timeout"] == visible_page["timeout"] + visible_probe["timeout"] + 3
+    assert serve["timeout"] == visible_page["timeout"] + visible_probe["timeout"] + PROBER_START_SECONDS
     # A setup's generated value is typed, sent and expected as the same text.
     value = plan.trusted["values"]["example-listed"]["text"]
     listed = visible_page["args"]["viewports"][0]["sessions"][1]

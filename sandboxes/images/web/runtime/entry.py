@@ -481,7 +481,13 @@ class Session:
         except PlaywrightError as exc:
             # The page's own late navigation (a timer setting location) can cancel ours: once more.
             await self._unless_hung(exc)
-            await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+            try:
+                await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+            except PlaywrightError as again:
+                # Each new document sets its timer again: what it interrupts is our wait, not the reload (its
+                # navigation away gets 204 and replaces nothing). The reloaded document's load is what we want.
+                await self._unless_hung(again)
+                await self.page.wait_for_load_state("load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
 
     async def _unless_hung(self, exc):
         """Go on after a failed navigation only if it was not the step's limit or a page whose script never gives
