@@ -34,10 +34,22 @@ def preview_text(driver, selector: str):
     return in_preview(driver, f"var e = document.querySelector({selector!r}); return e && e.textContent;")
 
 
-def test_tabs_preview_and_screenshots_of_a_web_page_exercise(browser, live_server, run_worker_burst, make_user,
-                                                             content):
+def open_in_arabic(driver, server: str, exercise) -> None:
     from selenium.webdriver.support.ui import Select
 
+    Select(css(driver, "#language")).select_by_value("ar")
+    css(driver, "form.language-switch button[type=submit]").click()
+    wait(driver, lambda d: d.execute_script("return document.documentElement.lang") == "ar", 15, "no Arabic page")
+    open_exercise(driver, server, exercise)
+
+
+def directions(driver, *selectors: str) -> list[str]:
+    return driver.execute_script(
+        "return arguments[0].map(s => getComputedStyle(document.querySelector(s)).direction);", list(selectors))
+
+
+def test_tabs_preview_and_screenshots_of_a_web_page_exercise(browser, live_server, run_worker_burst, make_user,
+                                                             content):
     driver, exercise = browser, content["compteur-clics"]
     log_in(driver, live_server, make_user("learner"))
     open_exercise(driver, live_server, exercise)
@@ -82,14 +94,8 @@ def test_tabs_preview_and_screenshots_of_a_web_page_exercise(browser, live_serve
     assert fetched == "refused"
 
     # In Arabic the page is right to left; the tabs and the preview stay left to right.
-    Select(css(driver, "#language")).select_by_value("ar")
-    css(driver, "form.language-switch button[type=submit]").click()
-    wait(driver, lambda d: d.execute_script("return document.documentElement.lang") == "ar", 15, "no Arabic page")
-    open_exercise(driver, live_server, exercise)
-    directions = driver.execute_script("""
-        var dir = function (s) { return getComputedStyle(document.querySelector(s)).direction; };
-        return [dir('body'), dir('.file-tabs'), dir('#preview-frame'), dir('.cm-editor')];""")
-    assert directions == ["rtl", "ltr", "ltr", "ltr"]
+    open_in_arabic(driver, live_server, exercise)
+    assert directions(driver, "body", ".file-tabs", "#preview-frame", ".cm-editor") == ["rtl", "ltr", "ltr", "ltr"]
 
     # Submit the reference solution: the result shows the screenshots of the visible viewports, as images.
     for name in FILES:
@@ -127,3 +133,7 @@ def test_fullstack_exercise_tabs_transcript_and_screenshot(browser, live_server,
     wait(driver, lambda d: d.execute_script(
         "var i = Array.from(document.querySelectorAll('#result .artifact img')); return i.length > 0 && "
         "i.every(x => x.complete && x.naturalWidth > 0)"), 15, "the screenshot did not load")
+    # In Arabic: the page right to left, the file tabs and the code left to right, the same four tabs.
+    open_in_arabic(driver, live_server, exercise)
+    assert directions(driver, "body", ".file-tabs", ".cm-editor") == ["rtl", "ltr", "ltr"]
+    assert [t.text for t in driver.find_elements("css selector", ".file-tabs [role=tab]")] == files
