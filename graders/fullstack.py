@@ -171,7 +171,7 @@ class FullstackGrader(Grader):
         practice = plan.trusted.get("practice") is True
         judged = {c.id: c for part in parts for c in (part.public_tests if practice else part.checks)}
         checks = [judged[c["id"]] for c in spec.checks if c["id"] in judged]
-        self._judge_setups(checks, spec, plan, result)
+        self._judge_setups(checks, spec, web_spec, plan, result)
         self._add_server_log(checks, web_spec, result)
         worst = min(parts, key=lambda part: VERDICT_ORDER.index(part.verdict)
                     if part.verdict in VERDICT_ORDER else -1)
@@ -188,7 +188,7 @@ class FullstackGrader(Grader):
                            message=worst.message, diagnostics=diagnostics, artifacts=parts[0].artifacts)
 
     @staticmethod
-    def _judge_setups(checks: list[CheckFeedback], spec: ExerciseSpec, plan: SandboxPlan,
+    def _judge_setups(checks: list[CheckFeedback], spec: ExerciseSpec, web_spec: ExerciseSpec, plan: SandboxPlan,
                       result: SandboxResult) -> None:
         """A page check whose setup request did not get what it expects fails, and (visible) says so first: its
         precondition is the learner's API."""
@@ -196,7 +196,6 @@ class FullstackGrader(Grader):
         judged = [c for c in checks if c.id in pages]
         if not judged:
             return
-        _, web_spec = split(spec)
         by_id = {c["id"]: c for c in web_spec.checks}
         options = HTTP.settings(spec)
         records = {}
