@@ -379,16 +379,18 @@ def timed_series(measure, runs: int, deadline: Deadline, label: str) -> list[dic
 
 
 def grade_series(runner, grader, spec, files, runs: int, deadline: Deadline, label: str, pace: float = 0.0,
-                 on_run=None) -> list[dict]:
+                 on_run=None, before_run=None) -> list[dict]:
     """`runs` gradings by our runner: plan + run + judge, a row each (ms, warm or not, verdict, the steps as the
     entry process timed them). A SandboxError (e.g. another process on this engine removed our container) is a
     row with "error" and the series goes on. `on_run(row, result, grade)` may change the row, or return another
-    one to record instead."""
+    one to record instead. `before_run()`, before each run but the first, returns seconds waited (for a pool's
+    refill: the row's "waited_ms"); `pace` seconds follow it."""
     from sandboxes.container import SandboxError
 
     out = []
     for i in range(runs):
         deadline.check(f"the {label} series")
+        waited = before_run() if before_run is not None and i else None
         if pace and i:
             time.sleep(pace)
         t0 = time.monotonic()
@@ -406,6 +408,8 @@ def grade_series(runner, grader, spec, files, runs: int, deadline: Deadline, lab
                "run": result.timings_ms["run"], "judge": (t3 - t2) * 1000, "warm": result.warm,
                "verdict": grade.verdict.value, "score": grade.score, "status": result.status,
                "steps": {step.name: step.duration_ms for step in result.steps}}
+        if waited is not None:
+            row["waited_ms"] = waited * 1000
         if on_run is not None:
             row = on_run(row, result, grade) or row
         out.append(row)

@@ -109,6 +109,61 @@ WARMUP_HTML = ("<!doctype html><html lang=en><head><meta charset=utf-8><style>ma
                "<b>gras</b> <i>italique</i> éè العربية</p>"
                "<button>+1</button><label for=x>Nom</label><input id=x><img alt=''></main></body></html>")
 WORLD_NAME = "lms-observer"
+AXE_URL = "lms://axe.min.js"  # axe-core's compiled script is found again in a renderer by its source and this URL
+# An action's target, found and checked in our isolated world (the page's own script cannot answer for the DOM
+# there): what Playwright's actionability checks ask (attached, visible, enabled, not covered, not moving), for the
+# common cases only: "ok" with the point to click, else what Playwright's own action (which waits and retries) is
+# left to do. A click that may navigate by itself (a link, a form's submit button, a label or summary that acts
+# for another element) is Playwright's too: its click waits for the navigation it starts.
+ACTION_TARGET_JS = r"""(({selector, purpose}) => {
+  let element;
+  try { element = document.querySelector(selector); } catch (error) { return {state: "selector"}; }
+  if (!element) return {state: "missing"};
+  if (purpose === "submit") {
+    if (!(element instanceof HTMLFormElement)) return {state: "other"};
+    element.requestSubmit();
+    return {state: "ok"};
+  }
+  if (!element.checkVisibility({visibilityProperty: true})) return {state: "hidden"};
+  if (element.matches(":disabled") || element.closest("[aria-disabled=true]")) return {state: "disabled"};
+  if (purpose === "fill") {
+    const textual = ["text", "search", "email", "url", "tel", "password"];
+    const input = element instanceof HTMLInputElement && textual.includes(element.type);
+    if (!(input || element instanceof HTMLTextAreaElement) || element.readOnly) return {state: "other"};
+    element.focus();
+    if (document.activeElement !== element) return {state: "other"};
+    element.select();
+    return {state: "ok"};
+  }
+  const submits = (element instanceof HTMLButtonElement && element.type === "submit")
+    || (element instanceof HTMLInputElement && ["submit", "image", "reset"].includes(element.type));
+  if ((submits && element.form) || element.closest("a[href], area[href], label, summary")) return {state: "native"};
+  element.scrollIntoView({block: "nearest", inline: "nearest", behavior: "instant"});
+  const box = element.getBoundingClientRect();
+  if (box.width < 1 || box.height < 1) return {state: "hidden"};
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  if (!hit || !(hit === element || element.contains(hit))) return {state: "covered"};
+  return {state: "ok", x, y};
+})"""
+
+
+async def run_script(cdp, source, context_id):
+    """Compile `source` as a script of AXE_URL's origin, then run it in a context: V8's per-renderer cache of
+    compiled scripts serves that compilation again (Runtime.evaluate's is not kept). The Runtime agent is on only
+    meanwhile: our session must not get every console call of the page."""
+    await cdp.send("Runtime.enable")
+    try:
+        compiled = await cdp.send("Runtime.compileScript", {"expression": source, "sourceURL": AXE_URL,
+                                                            "persistScript": True, "executionContextId": context_id})
+        if "exceptionDetails" in compiled:
+            raise RuntimeError(compiled["exceptionDetails"].get("text", "compilation failed")[:200])
+        answer = await cdp.send("Runtime.runScript", {"scriptId": compiled["scriptId"],
+                                                      "executionContextId": context_id})
+        if "exceptionDetails" in answer:
+            raise RuntimeError(answer["exceptionDetails"].get("text", "evaluation failed")[:200])
+    finally:
+        await cdp.send("Runtime.disable")
 
 
 class PageHung(Exception):
@@ -256,9 +311,22 @@ class Browser:
             await self.spare[1].set_content(WARMUP_HTML, timeout=5000)
             await self.spare[1].screenshot(type="jpeg", quality=SCREENSHOT_WARMUP_QUALITY, timeout=5000)
             await self.spare[1].goto("about:blank", timeout=5000)
+            await self._warm_axe(self.spare[1])
         except Exception:  # noqa: BLE001 - only a warm-up
             pass
         await self._open_next_spare()
+
+    async def _warm_axe(self, page):
+        """axe-core compiled ahead in this page's renderer (in an isolated world of its blank document, dropped
+        with it): a check that loads axe-core into the learner's document there skips most of that work."""
+        cdp = await page.context.new_cdp_session(page)
+        try:
+            frame = (await cdp.send("Page.getFrameTree"))["frameTree"]["frame"]
+            world = await cdp.send("Page.createIsolatedWorld", {"frameId": frame["id"], "worldName": WORLD_NAME,
+                                                                "grantUniveralAccess": False})
+            await run_script(cdp, self.axe(), world["executionContextId"])
+        finally:
+            await cdp.detach()
 
     async def _open_next_spare(self):
         before = set(renderer_pids())
@@ -267,6 +335,7 @@ class Browser:
             await self.next_spare[1].set_content(WARMUP_HTML, timeout=5000)
             await self.next_spare[1].screenshot(type="jpeg", quality=SCREENSHOT_WARMUP_QUALITY, timeout=5000)
             await self.next_spare[1].goto("about:blank", timeout=5000)
+            await self._warm_axe(self.next_spare[1])
         except Exception:  # noqa: BLE001 - only a warm-up
             pass
         new = set(renderer_pids()) - before
@@ -530,7 +599,7 @@ class Session:
         if with_axe and not self.world[2]:
             if not self.javascript:
                 await self._run(NO_TIMERS_SHIM, context_id)
-            await self._run(BROWSER.axe() + "\n;0", context_id)
+            await run_script(self.cdp, BROWSER.axe(), context_id)
             self.world[2] = True
         return await self._run(f"({function_source})({json.dumps(argument)})", context_id)
 
@@ -542,10 +611,18 @@ class Session:
         return answer.get("result", {}).get("value")
 
     async def act(self, actions):
-        """Playwright's trusted input events, in order; None, or why an action could not be done."""
+        """Trusted input events, in order; None, or why an action could not be done. A target our world finds
+        ready gets its events through CDP at once (`quick_action`); any other is left to Playwright's action,
+        which waits for it to be ready."""
         for index, action in enumerate(actions):
             kind, selector = action["do"], action.get("selector")
             try:
+                if selector:
+                    state = await self.quick_action(kind, selector, action)
+                    if state == "missing":
+                        return {"index": index, "reason": "missing"}  # at once: no waiting for what is not there
+                    if state == "ok":
+                        continue
                 target = self.page.locator(selector).first if selector else None
                 if target is not None and not await target.count():
                     return {"index": index, "reason": "missing"}  # at once: no waiting for what is not there
@@ -572,6 +649,29 @@ class Session:
                 return {"index": index, "reason": type(exc).__name__}
         return None
 
+    async def quick_action(self, kind, selector, action):
+        """The action done on a target ACTION_TARGET_JS found ready ("ok"), else that state ("missing", or what
+        Playwright is left to wait for). Input.dispatchMouseEvent and Input.insertText are trusted input, what
+        Playwright itself sends, without its injected script's start-up in each document (~60 ms)."""
+        purpose = {"click": "click", "type": "fill", "submit": "submit"}.get(kind)
+        if purpose is None or (kind == "type" and not action["text"]):  # an empty text: Playwright's key press
+            return "other"
+        found = await self.evaluate(ACTION_TARGET_JS, {"selector": selector, "purpose": purpose}) or {}
+        if kind == "click" and found.get("state") == "ok":
+            # Not moving: the same point once more (a transition that moves it is Playwright's to wait out).
+            again = await self.evaluate(ACTION_TARGET_JS, {"selector": selector, "purpose": purpose}) or {}
+            if (again.get("state"), again.get("x"), again.get("y")) != ("ok", found["x"], found["y"]):
+                return "moving"
+            point = {"x": found["x"], "y": found["y"]}
+            await self.cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", **point})
+            await self.cdp.send("Input.dispatchMouseEvent", {"type": "mousePressed", "button": "left", "buttons": 1,
+                                                             "clickCount": 1, **point})
+            await self.cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "button": "left",
+                                                             "buttons": 0, "clickCount": 1, **point})
+        elif kind == "type" and found.get("state") == "ok":
+            await self.cdp.send("Input.insertText", {"text": action["text"]})  # replaces the selected value
+        return found.get("state", "other")
+
     async def responsive(self):
         """Whether the page's renderer still runs scripts (ours, in a fresh isolated world)."""
         try:
@@ -595,6 +695,10 @@ class Session:
             await asyncio.sleep(0.02)
         if waited:
             await asyncio.sleep(ANSWER_HANDLED_SECONDS)
+        try:  # an action that navigated: the new document's load (at once when it is in, or none started)
+            await self.page.wait_for_load_state("load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+        except PlaywrightTimeoutError:
+            pass
 
     async def screenshot(self, quality, max_bytes):
         for attempt_quality in (quality, max(20, quality // 2)):
