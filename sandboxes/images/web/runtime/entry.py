@@ -98,6 +98,7 @@ PAGE_ERRORS_CAP = 5
 SETTLE_MS_CAP = 2000
 NETWORK_SETTLE_SECONDS = 3.0
 ANSWER_HANDLED_SECONDS = 0.05  # after the last answer: the page's own handler updating the DOM
+ACTION_GAP_SECONDS = 0.02  # after an action, for the requests it made to be told (Playwright's events) before the wait
 ACTION_TIMEOUT_MS = 3000
 RESPONSIVE_SECONDS = 1.0
 FIRST_LOAD_MS = 3000
@@ -617,6 +618,8 @@ class Session:
         for index, action in enumerate(actions):
             kind, selector = action["do"], action.get("selector")
             try:
+                if index:
+                    await self.wait_for_answers(ACTION_GAP_SECONDS)
                 if selector:
                     state = await self.quick_action(kind, selector, action)
                     if state == "missing":
@@ -687,7 +690,17 @@ class Session:
     async def settle(self, milliseconds):
         """The scenario's settle time, then until what the page asked for after the actions has come (a fetch to
         the learner's server: the DOM changes once the answer is in), within NETWORK_SETTLE_SECONDS."""
-        await asyncio.sleep(max(0, min(int(milliseconds), SETTLE_MS_CAP)) / 1000)
+        await self.wait_for_answers(max(0, min(int(milliseconds), SETTLE_MS_CAP)) / 1000)
+        try:  # an action that navigated: the new document's load (at once when it is in, or none started)
+            await self.page.wait_for_load_state("load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+        except PlaywrightTimeoutError:
+            pass
+
+    async def wait_for_answers(self, pause):
+        """`pause` seconds, then until the page's requests are answered (within NETWORK_SETTLE_SECONDS) and their
+        handlers ran: what a user waits for before the next action, so that a fetch's late answer (a handler
+        clearing the field once the task is saved) lands before what comes next, however fast we type."""
+        await asyncio.sleep(pause)
         deadline = time.monotonic() + NETWORK_SETTLE_SECONDS
         waited = False
         while self.pending_requests and time.monotonic() < deadline and not self.guard.fired:
@@ -695,10 +708,6 @@ class Session:
             await asyncio.sleep(0.02)
         if waited:
             await asyncio.sleep(ANSWER_HANDLED_SECONDS)
-        try:  # an action that navigated: the new document's load (at once when it is in, or none started)
-            await self.page.wait_for_load_state("load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
-        except PlaywrightTimeoutError:
-            pass
 
     async def screenshot(self, quality, max_bytes):
         for attempt_quality in (quality, max(20, quality // 2)):
