@@ -185,6 +185,12 @@ class Grader(ABC):
         of a hidden check must not be marked `"hidden": False` (see the module's docstring). `practice`: a run of
         the public tests only, which informs the learner and grades nothing."""
 
+    def complete(self, spec: ExerciseSpec, folder, solution: dict[str, str]) -> list[str]:
+        """At import, on the trusted side: what the kind adds to the exercise's spec from its folder (the sql-query
+        kind: its databases from data/, and the expected results computed from the reference solution); the
+        problems, in an instructor's words, if it cannot. Most kinds add nothing."""
+        return []
+
     def supports_practice(self, spec: ExerciseSpec) -> bool:
         """Whether this exercise has public tests a learner can run without submitting."""
         return False

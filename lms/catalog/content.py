@@ -182,10 +182,11 @@ def load_exercise(folder: Path, track_runtime: str | None = None) -> ExerciseDef
         raise ContentError(f"{meta_path}: {exc}") from None
     if grading_spec.runtime not in ("runc", "runsc"):
         raise ContentError(f"{meta_path}: runtime must be runc or runsc")
-    problems = grader.validate(grading_spec)
+    problems = grader.complete(grading_spec, folder, solution) or grader.validate(grading_spec)
     if problems:
         raise ContentError(f"{folder}: " + "; ".join(problems))
     spec["limits"] = grading_spec.limits.to_dict()
+    spec["options"], spec["checks"] = grading_spec.options, grading_spec.checks  # as complete() left them
     return ExerciseDefinition(
         uuid=exercise_uuid, slug=folder.name, kind=kind,
         title=_multilingual(meta, "title", meta_path), statements=statements,
