@@ -1115,3 +1115,79 @@ def print_cpu(cpu: dict, title: str) -> None:
     rows = [[k, v, cpu["by_category_pct_of_capacity"][k]] for k, v in cpu["by_category_s"].items()]
     rows.append(["host total busy", cpu["host_busy_s"], cpu["host_busy_pct"]])
     print_table(["", "CPU s", f"% of {cpu['cpus']} CPUs"], rows, title=f"{title} ({cpu['wall_s']} s window)")
+
+
+def warm_job_roundtrip(argv, doc: str, *, name: str, kind: str, image_key: str, image: str, exercise: str,
+                       target_ms: float, step_label: str) -> int:
+    """One grading round trip of a light kind's exercise (javascript, sql-query), warm, beside a cold `docker run
+    -i --rm` of its image doing the same job, in one run (the scripts' shared body: see javascript_roundtrip.py)."""
+    import argparse
+    import uuid
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    add_bench_arguments(parser, runs=40, quiet_wait=20, pool_size=2, pace=0.5, exercise=exercise)
+    args = parse_bench_args(parser, argv, max_runs=1000)
+
+    from graders import get_grader
+    from lms.catalog.content import load_exercise
+    from sandboxes.runner import SandboxRunner
+
+    folders = sorted(CONTENT_DIR.glob(f"*/*/{args.exercise}/exercise.yaml"))
+    if not folders:
+        parser.error(f"no exercise {args.exercise!r} in {CONTENT_DIR}")
+    loaded = load_exercise(folders[0].parent)  # this one only: the rest of the library may be work in progress
+    spec = loaded.grading_spec()
+    grader = get_grader(spec.kind)
+    if grader.kind != kind:
+        parser.error(f"{args.exercise} is a {grader.kind} exercise, not {kind}")
+    files = {file: loaded.solution_files[file] for file in spec.files}
+    run_id = f"{name.replace('_', '')[:12]}-{uuid.uuid4().hex[:8]}"
+    ours = owned_by(run_id)
+    deadline, client = start_run(args)
+    results = results_header(name, args, exercise=loaded.slug, image=image, series={})
+    runners = []
+    with measuring(results, client, run_id, runners):
+        print(f"{kind} round trip: {args.runs} runs per series, exercise {loaded.slug}, image {image}, "
+              f"{results['machine'].get('cpus')} CPUs, load average {results['load_average_start']}")
+        # (a) the image's own entry process, cold, doing the same job
+        kwargs = {**plain_run_kwargs(spec.limits, run_id, command=[], stdin_open=True), "image": image}
+        job = graded_job_bytes(loaded)
+        timed_series(lambda: plain_docker_run(client, kwargs, stdin=job), args.warmup, deadline, "baseline warm-up")
+        settle(client, ours, args.quiet_wait)
+        results["series"]["cold_docker_run"] = timed_series(lambda: plain_docker_run(client, kwargs, stdin=job),
+                                                            args.runs, deadline, "baseline")
+        print("  (a) cold docker run -i --rm, same job: done")
+
+        # (b) our warm pool, paced
+        runner = SandboxRunner(pool_size=args.pool_size, images={image_key: image}, owner=f"{run_id}-warm",
+                               **runner_kwargs(run_id))
+        runners.append(runner)
+        runner.prewarm(grader.image, spec.limits, spec.runtime)
+        results["prewarm_s"] = round(wait_pool_ready(runner, deadline=deadline), 2)
+        grade_series(runner, grader, spec, files, args.warmup, deadline, "warm warm-up", pace=args.pace)
+        wait_pool_ready(runner, deadline=deadline)
+        settle(client, ours, args.quiet_wait)
+        results["series"]["warm_paced"] = grade_series(runner, grader, spec, files, args.runs, deadline, "warm paced",
+                                                       pace=args.pace)
+        results["warm_pool_stats"] = runner.stats()
+        print(f"  (b) runner, warm pool of {args.pool_size}, paced {args.pace} s: done")
+
+    series = results["series"]
+    labels = {"cold_docker_run": "(a) baseline: cold docker run -i --rm, same job",
+              "warm_paced": f"(b) ours: warm pool, paced {args.pace} s"}
+    rows, phase_rows, summary = series_stats(series, labels, {"warm_paced": ("acquire", "run", "judge")},
+                                             baseline="cold_docker_run", prefixes={"warm_paced": "(b)"},
+                                             step_label=step_label, warm_split=("warm_paced",), counts=False)
+    print_table(STATS_HEADERS, rows, title=f"One grading round trip of {results['exercise']}, ms")
+    print_table(STATS_HEADERS, phase_rows, title="Where the warm round trip goes, ms")
+    bad = [r for r in series.get("warm_paced", []) if "error" in r or r["verdict"] != "passed"]
+    if bad:
+        print(f"\n{len(bad)} warm run(s) not 'passed' with the reference solution: {bad[:3]}")
+    print(f"prewarm of the pool: {results.get('prewarm_s')} s")
+    p50 = summary.get("warm_paced", {}).get("total_ms", {}).get("p50")
+    ok = p50 is not None and p50 <= target_ms and not bad
+    print(f"{verdict(ok)}  warm paced p50 {p50} ms (target <= {target_ms:.0f} ms); baseline p50 "
+          f"{summary.get('cold_docker_run', {}).get('total_ms', {}).get('p50')} ms")
+    results["summary"] = summary
+    results["checks"] = {"warm_paced": {"target": f"p50 <= {target_ms:.0f} ms", "p50_ms": p50, "pass": ok}}
+    return finish(results, args, ok)

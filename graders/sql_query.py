@@ -23,8 +23,8 @@ from graders.base import (LIMIT_PRECEDENCE, CheckFeedback, ExerciseSpec, Grader,
 from graders.judging import inert_text, localized_message, parse_records, score
 from graders.python import is_hidden, step_limit_verdict
 from graders.sql_results import CompareRules, compare_results, comparison_message, rules_problems
-from graders.sql_text import (CONSTRUCTS, STATEMENT_TYPES, construct_problems, has_top_level_order_by,
-                              parse_statements, statement_type, text_problem)
+from graders.sql_text import (CONSTRUCTS, MAX_SQL_CHARS, STATEMENT_TYPES, construct_problems,
+                              has_top_level_order_by, parse_statements, statement_type, text_problem)
 from sandboxes.runner import SandboxPlan, SandboxResult
 
 SQLRUN_PATH = Path(__file__).resolve().parent.parent / "sandboxes" / "images" / "common" / "sqlrun.py"
@@ -129,6 +129,7 @@ def fill_expected(spec: ExerciseSpec, reference: str) -> list[str]:
 class SqlQueryGrader(Grader):
     kind = "sql-query"
     image = "sql"
+    public_test_glob = "checks.yaml"  # the example's check, shown on the exercise page (no public test to run)
 
     # --- import ---------------------------------------------------------------------------------------------
 
@@ -240,7 +241,8 @@ class SqlQueryGrader(Grader):
 
     def evaluate(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
         text = plan.files.get(spec.files[0], "")
-        problem, values = text_problem(text)
+        statements = parse_statements(text) if len(text) <= MAX_SQL_CHARS else []  # parsed once (sqlparse is slow)
+        problem, values = text_problem(text, statements)
         checks, limit_hits, verdicts, diagnostics = [], set(), set(), {"sandbox_status": result.status}
         message = ""
         if problem:
@@ -257,7 +259,7 @@ class SqlQueryGrader(Grader):
             if feedback.hidden:
                 feedback.message, feedback.details = "", {}
             checks.append(feedback)
-        rules = self._rules_feedback(spec, text) if not problem else None
+        rules = self._rules_feedback(spec, statements[0]) if not problem else None
         if rules is not None:
             if any(c.status in ("error", "timeout", "missing") for c in checks):
                 # A statement that did not run everywhere earns nothing for how it is written.
@@ -342,13 +344,12 @@ class SqlQueryGrader(Grader):
         feedback.passed, feedback.status = True, "passed"
 
     @staticmethod
-    def _rules_feedback(spec: ExerciseSpec, text: str) -> CheckFeedback | None:
+    def _rules_feedback(spec: ExerciseSpec, statement) -> CheckFeedback | None:
         """The rules on the text (constructs, statement type) as a visible check of their own, if any are set."""
         require, forbid = list(spec.options.get("require", [])), list(spec.options.get("forbid", []))
         allowed = list(spec.options.get("statement", []))
         if not (require or forbid or allowed):
             return None
-        statement = parse_statements(text)[0]
         messages = []
         kind = statement_type(statement)
         if allowed and kind not in allowed:

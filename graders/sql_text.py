@@ -126,12 +126,12 @@ def refused(statement: groups.Statement) -> str:
     return ""
 
 
-def text_problem(text: str) -> tuple[str, dict]:
+def text_problem(text: str, statements: list | None = None) -> tuple[str, dict]:
     """Why a submitted SQL text cannot be run at all, as (message key, values), or ("", {}): empty, too long, more
-    than one statement, or a refused construct."""
+    than one statement, or a refused construct. `statements`: the text's, if parsed already."""
     if len(text or "") > MAX_SQL_CHARS:
         return "too_long", {"limit": MAX_SQL_CHARS}
-    statements = parse_statements(text)
+    statements = parse_statements(text) if statements is None else statements
     if not statements:
         return "empty", {}
     if len(statements) > 1:

@@ -54,6 +54,7 @@
         li.appendChild(log);
       }
       if (c.details && c.details.transcript) li.appendChild(transcript(c.details.transcript, !c.passed));
+      if (c.details && c.details.result_table) li.appendChild(resultTable(c.details.result_table, !c.passed));
       ul.appendChild(li);
     });
     frag.appendChild(ul);
@@ -83,6 +84,32 @@
       list.appendChild(li);
     });
     details.appendChild(list);
+    return details;
+  }
+
+  // The same markup as templates/submissions/_result_table.html.
+  function cellText(value) {
+    if (value === null || value === undefined) return "NULL";
+    if (typeof value === "object") return "x'" + value.blob + "'";
+    return String(value);
+  }
+
+  function resultTable(table, open) {
+    var details = el("details", open ? { "class": "result-table", open: "" } : { "class": "result-table" });
+    details.appendChild(el("summary", {}, strings.result_table));
+    var scroll = el("div", { "class": "table-scroll", dir: "ltr" });
+    var grid = el("table", { "class": "rows" });
+    var head = el("tr");
+    (table.columns || []).forEach(function (name) { head.appendChild(el("th", { scope: "col" }, name)); });
+    grid.appendChild(el("thead")).appendChild(head);
+    var body = grid.appendChild(el("tbody"));
+    (table.rows || []).forEach(function (row) {
+      var tr = body.appendChild(el("tr"));
+      row.forEach(function (value) { tr.appendChild(el("td", {}, cellText(value))); });
+    });
+    scroll.appendChild(grid);
+    details.appendChild(scroll);
+    if (table.more) details.appendChild(el("p", { "class": "muted" }, strings.more_rows));
     return details;
   }
 
