@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from graders import register
@@ -103,10 +104,11 @@ def _row_cap(spec: ExerciseSpec) -> int:
 def fill_expected(spec: ExerciseSpec, reference: str) -> list[str]:
     """Run the reference statement on each check's database (trusted side) and store what it gives in the
     check's `expect` (and whether its own ORDER BY orders the result); the problems, if it cannot."""
-    problem, values = text_problem(reference)
+    statements = parse_statements(reference)
+    problem, values = text_problem(reference, statements)
     if problem:
         return [f"reference solution: {localized_message(MESSAGES[problem], **values)['en']}"]
-    ordered = has_top_level_order_by(parse_statements(reference)[0])
+    ordered = has_top_level_order_by(statements[0])
     problems = []
     for check in spec.checks:
         script = spec.options.get("databases", {}).get(check.get("database"))
@@ -324,8 +326,7 @@ class SqlQueryGrader(Grader):
             feedback.status = "failed"
             feedback.message = localized_message(MESSAGES["rows_instead"], table=", ".join(expect["tables"]))
             return
-        table_rules = CompareRules(order="any", names=rules.names, column_order=rules.column_order,
-                                   duplicates=rules.duplicates, nulls=rules.nulls, tolerance=rules.tolerance)
+        table_rules = replace(rules, order="any")  # a table's rows have no order of their own
         for name, wanted in expect["tables"].items():
             got = tables.get(name)
             if not isinstance(got, dict) or "error" in got:
