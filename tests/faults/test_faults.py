@@ -56,11 +56,11 @@ def test_worker_killed_mid_job(stack, probe, record):
     """SIGKILL a grading worker while it grades: supervisord restarts it at once, the restarted worker takes its
     predecessor's running row back (or RQ's abandoned-job cleanup does, if another worker is quicker), and the
     submission is graded by the next attempt."""
+    pid = stack.pid("workers:worker-1")  # before: supervisorctl may take longer than the job has left
     batch = send_batch(stack)
-    victim = wait_until(lambda: running_on(stack, batch, "faults-1"), 30, 0.05, "a job running on faults-1")
-    victim_id = next(iter(victim))
-    pid = stack.pid("workers:worker-1")
+    victim = wait_until(lambda: running_on(stack, batch, "faults-1"), 30, 0.02, "a job running on faults-1")
     os.kill(pid, signal.SIGKILL)
+    victim_id = next(iter(victim))
     killed_at = time.monotonic()
     finals = stack.wait_final({i: token for i, (token, _) in batch.items()}, 120)
     assert_right_verdicts(finals, batch)
@@ -82,11 +82,11 @@ def test_worker_gone_for_good(stack, probe, record):
     the same, and nothing restarts it): no start-time recovery can help, so RQ's mechanism does — its job
     heartbeats stop, their TTL runs out, the other worker's started-job registry cleanup finds the job abandoned,
     and its failure callback queues the next attempt. Its containers go once its owner key expires."""
-    batch = send_batch(stack, 8)
-    victim = wait_until(lambda: running_on(stack, batch, "faults-2"), 30, 0.05, "a job running on faults-2")
-    victim_id = next(iter(victim))
     pid = stack.pid("workers:worker-2")
+    batch = send_batch(stack, 8)
+    victim = wait_until(lambda: running_on(stack, batch, "faults-2"), 30, 0.02, "a job running on faults-2")
     os.kill(pid, signal.SIGSTOP)
+    victim_id = next(iter(victim))
     gone_at = time.monotonic()
     try:
         finals = stack.wait_final({i: token for i, (token, _) in batch.items()}, 120)
