@@ -21,6 +21,7 @@ def get_grader(kind: str) -> Grader:
 
 
 # Importing a kind's module registers it.
-from graders import fullstack, http_service, javascript, python, sql_query, web_page  # noqa: E402,F401
+from graders import (data_analysis, fullstack, http_service, javascript, python, sql_query,  # noqa: E402,F401
+                     web_page)
 
 __all__ = ["GRADERS", "ExerciseSpec", "GradeResult", "Grader", "SpecError", "Verdict", "get_grader", "register"]

@@ -94,10 +94,8 @@ class PrivateEngine:
         self.process.wait(timeout=90)
 
     def load_images_from(self, main: docker.DockerClient) -> None:
-        # The fault suite grades Python only (LMS_PREWARM_KINDS below): the other images (a browser's, the data
-        # libraries', over a GB each) would only slow the copy.
         tags = sorted({tag for image in main.images.list() for tag in image.tags
-                       if tag.startswith(("lms/base:", "lms/sandbox-python:"))})
+                       if tag.startswith(("lms/base:", "lms/sandbox-"))})
         saved = subprocess.Popen(["docker", "save", *tags], stdout=subprocess.PIPE)
         subprocess.run(["docker", "-H", self.url, "load", "-q"], stdin=saved.stdout, check=True,
                        stdout=subprocess.DEVNULL)
