@@ -98,6 +98,27 @@ def check_content(folder):
         sys.exit(1)
 
 
+@lms_cli.command("expect-content")
+@click.argument("folder", required=False)
+def expect_content(folder):
+    """Run the reference solution of every exercise whose kind records expected observations (data-analysis) in
+    the real sandbox and write each one's expected.json (commit them with the exercise)."""
+    from lms.catalog.expectations import exercises_needing_expectations, write_expectations
+    from sandboxes.runner import SandboxRunner
+
+    folders = exercises_needing_expectations(folder or current_app.config["LMS_CONTENT_DIR"])
+    runner = SandboxRunner(images=current_app.config["LMS_SANDBOX_IMAGES"])
+    try:
+        for exercise in folders:
+            stored = write_expectations(exercise, runner)
+            click.echo(f"ok   {exercise}: {len(stored['checks'])} expected observation(s)")
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        runner.close()
+    click.echo(f"{len(folders)} exercise(s) with expected observations")
+
+
 @lms_cli.command("demo-users")
 def demo_users():
     """Create the demo accounts that are missing; their passwords are printed this once."""
