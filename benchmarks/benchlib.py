@@ -241,14 +241,15 @@ def plain_docker_run(client, kwargs: dict, stdin: bytes | None = None) -> dict:
             "remove": (t4 - t3) * 1000, "total": (t4 - t0) * 1000}
 
 
-def graded_job_bytes(exercise) -> bytes:
-    """The job our worker sends to a sandbox for the exercise's reference solution, framed as the entry process
-    reads it: what a `docker run -i` of the sandbox image needs on stdin to do the same grading work (both
-    phases' messages at once: the entry process reads the second one only after its first frame)."""
+def graded_job_bytes(exercise, spec=None) -> bytes:
+    """The job our worker sends to a sandbox for the exercise's reference solution (graded by `spec`, else the
+    exercise's own), framed as the entry process reads it: what a `docker run -i` of the sandbox image needs on
+    stdin to do the same grading work (both phases' messages at once: the entry process reads the second one only
+    after its first frame)."""
     from graders import get_grader
     from sandboxes.container import frame_job
 
-    spec = exercise.grading_spec()
+    spec = spec or exercise.grading_spec()
     files = {name: exercise.solution_files[name] for name in spec.files}
     plan = get_grader(spec.kind).plan(spec, files)
     hidden = plan.hidden_job("baseline")
@@ -1118,14 +1119,18 @@ def print_cpu(cpu: dict, title: str) -> None:
 
 
 def warm_job_roundtrip(argv, doc: str, *, name: str, kind: str, image_key: str, image: str, exercise: str,
-                       target_ms: float, step_label: str) -> int:
-    """One grading round trip of a light kind's exercise (javascript, sql-query), warm, beside a cold `docker run
-    -i --rm` of its image doing the same job, in one run (the scripts' shared body: see javascript_roundtrip.py)."""
+                       target_ms: float, step_label: str, adjust_spec=None, pool_size: int = 2,
+                       pace: float = 0.5, wait_refill: bool = False) -> int:
+    """One grading round trip of a kind's exercise (javascript, sql-query, data-analysis), warm, beside a cold
+    `docker run -i --rm` of its image doing the same job, in one run (the scripts' shared body: see
+    javascript_roundtrip.py). `adjust_spec(spec)` may narrow the exercise's spec to the job measured;
+    `wait_refill`: each warm run waits for the pool's refill first (a kind whose pool member takes seconds to
+    start), the wait printed apart."""
     import argparse
     import uuid
 
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
-    add_bench_arguments(parser, runs=40, quiet_wait=20, pool_size=2, pace=0.5, exercise=exercise)
+    add_bench_arguments(parser, runs=40, quiet_wait=20, pool_size=pool_size, pace=pace, exercise=exercise)
     args = parse_bench_args(parser, argv, max_runs=1000)
 
     from graders import get_grader
@@ -1137,6 +1142,8 @@ def warm_job_roundtrip(argv, doc: str, *, name: str, kind: str, image_key: str, 
         parser.error(f"no exercise {args.exercise!r} in {CONTENT_DIR}")
     loaded = load_exercise(folders[0].parent)  # this one only: the rest of the library may be work in progress
     spec = loaded.grading_spec()
+    if adjust_spec is not None:
+        adjust_spec(spec)
     grader = get_grader(spec.kind)
     if grader.kind != kind:
         parser.error(f"{args.exercise} is a {grader.kind} exercise, not {kind}")
@@ -1151,7 +1158,7 @@ def warm_job_roundtrip(argv, doc: str, *, name: str, kind: str, image_key: str, 
               f"{results['machine'].get('cpus')} CPUs, load average {results['load_average_start']}")
         # (a) the image's own entry process, cold, doing the same job
         kwargs = {**plain_run_kwargs(spec.limits, run_id, command=[], stdin_open=True), "image": image}
-        job = graded_job_bytes(loaded)
+        job = graded_job_bytes(loaded, spec)
         timed_series(lambda: plain_docker_run(client, kwargs, stdin=job), args.warmup, deadline, "baseline warm-up")
         settle(client, ours, args.quiet_wait)
         results["series"]["cold_docker_run"] = timed_series(lambda: plain_docker_run(client, kwargs, stdin=job),
@@ -1167,8 +1174,9 @@ def warm_job_roundtrip(argv, doc: str, *, name: str, kind: str, image_key: str, 
         grade_series(runner, grader, spec, files, args.warmup, deadline, "warm warm-up", pace=args.pace)
         wait_pool_ready(runner, deadline=deadline)
         settle(client, ours, args.quiet_wait)
+        refill = (lambda: wait_pool_ready(runner, deadline=deadline)) if wait_refill else None
         results["series"]["warm_paced"] = grade_series(runner, grader, spec, files, args.runs, deadline, "warm paced",
-                                                       pace=args.pace)
+                                                       pace=args.pace, before_run=refill)
         results["warm_pool_stats"] = runner.stats()
         print(f"  (b) runner, warm pool of {args.pool_size}, paced {args.pace} s: done")
 
@@ -1184,6 +1192,9 @@ def warm_job_roundtrip(argv, doc: str, *, name: str, kind: str, image_key: str, 
     if bad:
         print(f"\n{len(bad)} warm run(s) not 'passed' with the reference solution: {bad[:3]}")
     print(f"prewarm of the pool: {results.get('prewarm_s')} s")
+    waits = [r["waited_ms"] for r in series.get("warm_paced", []) if "waited_ms" in r]
+    if waits:
+        print(f"wait for the pool's refill before a warm run: p50 {percentile(waits, 50):.0f} ms (not counted)")
     p50 = summary.get("warm_paced", {}).get("total_ms", {}).get("p50")
     ok = p50 is not None and p50 <= target_ms and not bad
     print(f"{verdict(ok)}  warm paced p50 {p50} ms (target <= {target_ms:.0f} ms); baseline p50 "

@@ -150,6 +150,9 @@ class GradeResult:
     message: str = ""  # a short learner-facing detail (e.g. the runtime error's last line), from visible steps only
     diagnostics: dict = field(default_factory=dict)  # for staff only: outputs of hidden checks, stderr
     artifacts: list[Artifact] = field(default_factory=list)  # shown with the feedback (visible steps only)
+    # A ranked kind's scores (ml-model): {"metric", "higher_is_better", "threshold", "public", "private"}; stored
+    # beside the row for the exercise's leaderboard, the private score sealed until it is revealed.
+    ranking: dict = field(default_factory=dict)
 
     def feedback(self) -> dict:
         """What the learner may see."""
@@ -190,6 +193,11 @@ class Grader(ABC):
         kind: its databases from data/, and the expected results computed from the reference solution); the
         problems, in an instructor's words, if it cannot. Most kinds add nothing."""
         return []
+
+    def public_data(self, spec: ExerciseSpec) -> dict[str, dict]:
+        """The data files a learner may download to work on the exercise, {name: {"text": ...} | {"base64": ...}}:
+        what the visible runs get, never a hidden variant's. Most kinds ship none."""
+        return {}
 
     def supports_practice(self, spec: ExerciseSpec) -> bool:
         """Whether this exercise has public tests a learner can run without submitting."""

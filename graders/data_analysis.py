@@ -34,9 +34,8 @@ OPTIONS = {"datasets", "seconds", "cell_seconds"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".json"}
 BINARY_SUFFIXES = {".xlsx"}
 VARIANT_CAP_BYTES = 2 * 1024 * 1024
-DEFAULT_SECONDS = 10.0
-MAX_SECONDS = 60.0
-STEP_MARGIN_SECONDS = 3.0
+STEP_MARGIN_SECONDS = 1.0  # the child's start and the observations, beside the run's own budget
+MIN_MEMORY_MB = 384
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,79}$")
 OUTPUT_SHOWN = 4000
 PNG_MAX_BYTES = 150 * 1024
@@ -59,7 +58,9 @@ MESSAGES = {
 
 
 def _seconds(spec: ExerciseSpec) -> float:
-    return float(spec.options.get("seconds", DEFAULT_SECONDS))
+    """The run's own time budget (its code is stopped then, and what it defined is still observed); the step's
+    wall limit, a little longer, is the backstop."""
+    return float(spec.options.get("seconds", max(1.0, spec.limits.wall_seconds - STEP_MARGIN_SECONDS)))
 
 
 def _cell_seconds(spec: ExerciseSpec) -> float:
@@ -140,10 +141,14 @@ class DataAnalysisGrader(Grader):
         if not isinstance(datasets, dict) or not datasets:
             problems.append("no datasets: put each variant's files in data/<variant>/")
             datasets = {}
+        most = spec.limits.wall_seconds - 1
         for key in ("seconds", "cell_seconds"):
-            value = options.get(key, DEFAULT_SECONDS)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= value <= MAX_SECONDS:
-                problems.append(f"options.{key} must be a number from 0.5 to {MAX_SECONDS:g}")
+            value = options.get(key, _seconds(spec))
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= value <= most:
+                problems.append(f"options.{key} must be a number from 0.5 to {most:g} (limits.wall_seconds - 1)")
+        if spec.limits.memory_mb < MIN_MEMORY_MB:
+            problems.append(f"limits.memory_mb must be at least {MIN_MEMORY_MB}: the data image's libraries, loaded "
+                            "before the job, take about 170 MB")
         seen, hidden_data, visible_data = set(), set(), set()
         for index, check in enumerate(spec.checks):
             where = f"check {check.get('id', index)}"
@@ -177,6 +182,13 @@ class DataAnalysisGrader(Grader):
             problems.append("at least one check must be hidden: another dataset, against hard-coded answers")
         return problems
 
+    def public_data(self, spec: ExerciseSpec) -> dict[str, dict]:
+        """The visible variants' files (a variant with a hidden check is never offered), as <variant>/<file>."""
+        visible = {c["dataset"] for c in spec.checks if not is_hidden(c)}
+        hidden = {c["dataset"] for c in spec.checks if is_hidden(c)}
+        return {f"{variant}/{name}": content for variant in sorted(visible - hidden)
+                for name, content in spec.options.get("datasets", {}).get(variant, {}).items()}
+
     # --- plan -----------------------------------------------------------------------------------------------
 
     def _steps(self, spec: ExerciseSpec, reference: bool = False) -> list[dict]:
@@ -188,7 +200,7 @@ class DataAnalysisGrader(Grader):
             hidden = not reference and all(is_hidden(c) for c in checks)
             steps.append({
                 "name": STEP_PREFIX + dataset, "action": "analyse", "hidden": hidden,
-                "timeout": _seconds(spec) + STEP_MARGIN_SECONDS,
+                "timeout": min(_seconds(spec) + STEP_MARGIN_SECONDS, spec.limits.wall_seconds),
                 "args": {"run": dataset, "script": spec.files[0], "datasets": spec.options["datasets"][dataset],
                          "variables": [{"id": c["id"], "variable": c["variable"]} for c in checks if "variable" in c],
                          "figures": any("figure" in c for c in checks), "png": not hidden and not reference,
@@ -276,6 +288,7 @@ class DataAnalysisGrader(Grader):
             artifacts.extend(self._figures(dataset, (figures or {}).get("obs"), len(artifacts)))
             diagnostics[f"{dataset}-stderr"] = inert_text(outcome.stderr, 2000)
             runs[dataset] = (records, run, inert_text(outcome.stdout, OUTPUT_SHOWN))
+        printed = set()
         for check in spec.checks:
             entry = runs[check["dataset"]]
             records, run = entry[0], entry[1]
@@ -284,8 +297,9 @@ class DataAnalysisGrader(Grader):
             self._judge_check(check, records, run, feedback)
             if feedback.hidden:
                 feedback.message, feedback.details = "", {}
-            elif len(entry) > 2 and entry[2]:
-                feedback.details["console"] = entry[2]
+            elif len(entry) > 2 and entry[2] and check["dataset"] not in printed:
+                feedback.details["console"] = entry[2]  # what the run printed: once, under its first check
+                printed.add(check["dataset"])
             checks.append(feedback)
         points = score([(c.weight, c.passed) for c in checks], spec.points, spec.scoring)
         outcome = sandbox_outcome(result)

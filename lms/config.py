@@ -50,6 +50,7 @@ def load_config() -> dict:
         "LMS_PREWARM_KINDS": [k.strip() for k in os.environ.get("LMS_PREWARM_KINDS", "").split(",") if k.strip()],
         "LMS_MAX_SUBMISSION_BYTES": 64 * 1024,
         "LMS_MAX_PENDING_PER_USER": 3,
+        "LMS_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Africa/Casablanca"),  # where a day (a daily quota) starts
         "LMS_MAX_GRADING_ATTEMPTS": 3,
         "LMS_SWEEP_SECONDS": 10,  # workers reap unused sandbox containers and recover stuck rows this often
         "LMS_JOB_TIMEOUT_MARGIN_SECONDS": 30,

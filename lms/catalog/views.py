@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import PurePosixPath
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from graders.base import Grader
+from graders import get_grader
+from graders.base import ExerciseSpec, Grader
 from lms.auth.forms import EmptyForm
 from lms.catalog.models import Exercise, Module, Track
 from lms.catalog.rendering import render_markdown
 from lms.extensions import db
 from lms.i18n import current_language, localized
+from lms.leaderboards import services as leaderboards
 from lms.submissions.services import submissions_of
 
 bp = Blueprint("catalog", __name__)
@@ -67,7 +71,36 @@ def exercise(exercise_uuid: str):
                            submissions=submissions_of(current_user, row, limit=20), form=EmptyForm(),
                            hints=row.hints.get(current_language()) or row.hints.get("fr") or [],
                            editors=[(name, editor_language(name)) for name in row.files], editor_language=editor_language,
-                           preview=live_preview(row))
+                           preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row))
+
+
+def public_data(exercise: Exercise) -> dict[str, dict]:
+    """The data files of the exercise a learner may download (a data-analysis exercise's visible datasets, an
+    ml-model exercise's training data and inputs)."""
+    return get_grader(exercise.kind).public_data(ExerciseSpec.from_dict(exercise.spec))
+
+
+def ranking_of(exercise: Exercise) -> dict | None:
+    """A ranked exercise's quota left today for the learner, for the page's link to its leaderboard."""
+    if not leaderboards.is_ranked(exercise):
+        return None
+    quota = leaderboards.daily_quota(exercise)
+    return {"quota": quota, "left": max(0, quota - leaderboards.used_today(current_user, exercise)) if quota else None}
+
+
+DATA_TYPES = {".csv": "text/csv", ".tsv": "text/tab-separated-values", ".json": "application/json",
+              ".txt": "text/plain", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.route("/exercises/<exercise_uuid>/data/<path:name>")
+@login_required
+def exercise_data(exercise_uuid: str, name: str):
+    """One of the exercise's public data files, as a download (never shown inline)."""
+    content = public_data(exercise_or_404(exercise_uuid)).get(name) or abort(404)
+    data = base64.b64decode(content["base64"]) if "base64" in content else content["text"].encode("utf-8")
+    mimetype = DATA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=name.replace("/", "-"), max_age=0)
 
 
 def editor_language(name: str) -> str:

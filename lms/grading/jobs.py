@@ -27,6 +27,7 @@ from lms.extensions import db
 from lms.grading.queue import notify_changed
 from lms.grading.sandbox import get_runner
 from lms.grading.state import LIVE, transition
+from lms.leaderboards.services import score_row
 from lms.submissions.models import Mode, Status, Submission, SubmissionArtifact
 from sandboxes.container import SandboxError
 from sandboxes.runner import RuntimeUnavailable
@@ -111,12 +112,14 @@ def store_grade(submission: Submission, attempt: int, grade_result: GradeResult,
                 **phases) -> bool:
     """`phases`: the row's phase timestamps and facts of the run (finished_at, container_started_at, warm)."""
     graded = submission.mode == Mode.GRADED
-    artifacts = [SubmissionArtifact(submission_id=submission.id, name=a.name, content_type=a.content_type,
-                                    caption=a.caption if isinstance(a.caption, dict) else {"fr": a.caption},
-                                    data=a.data)
-                 for a in grade_result.artifacts]
+    new_rows = [SubmissionArtifact(submission_id=submission.id, name=a.name, content_type=a.content_type,
+                                   caption=a.caption if isinstance(a.caption, dict) else {"fr": a.caption},
+                                   data=a.data)
+                for a in grade_result.artifacts]
+    if graded and grade_result.ranking:  # a ranked kind's scores, for the leaderboard and the daily quota
+        new_rows.append(score_row(submission, grade_result.ranking))
     return transition(
-        submission, attempt, (Status.RUNNING,), new_rows=artifacts,
+        submission, attempt, (Status.RUNNING,), new_rows=new_rows,
         status=Status.COMPLETED,
         verdict=grade_result.verdict.value,
         score=grade_result.score if graded else None,

@@ -14,6 +14,7 @@ from lms.catalog.models import Exercise
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import enqueue_grading
+from lms.leaderboards.services import daily_quota, used_today
 from lms.submissions.models import Mode, Status, Submission, SubmissionArtifact
 from sandboxes.archives import ArchiveRejected, extract_archive
 
@@ -84,6 +85,11 @@ def check_pacing(user: User, exercise: Exercise, mode: str = Mode.GRADED) -> Non
         wait = max(1, round(cooldown - (now - last).total_seconds()))
         raise SubmissionRejected("too_fast", _l("Please wait %(seconds)d s before submitting again.",
                                                 seconds=wait), 429)
+    quota = daily_quota(exercise) if mode == Mode.GRADED else 0
+    if quota and used_today(user, exercise) >= quota:
+        raise SubmissionRejected("quota_reached", lazy_ngettext(
+            "You have used today's %(num)d submission for this exercise; more tomorrow (Morocco time).",
+            "You have used today's %(num)d submissions for this exercise; more tomorrow (Morocco time).", quota), 429)
     if exercise.max_attempts and mode == Mode.GRADED:
         used = db.session.scalar(select(func.count(Submission.id)).where(
             Submission.user_id == user.id, Submission.exercise_id == exercise.id, Submission.mode == Mode.GRADED,

@@ -116,7 +116,8 @@
   function artifacts(items) {
     var frag = document.createDocumentFragment();
     if (!items || !items.length) return frag;
-    frag.appendChild(el("h3", {}, strings.screenshots));
+    var figures = items[0].name.indexOf("figure-") === 0;  // a data analysis's figures, else screenshots
+    frag.appendChild(el("h3", {}, figures ? strings.figures : strings.screenshots));
     var box = el("div", { "class": "artifacts" });
     items.forEach(function (a) {
       var figure = el("figure", { "class": "artifact" });

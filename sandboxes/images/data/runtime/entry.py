@@ -1,6 +1,8 @@
-"""Entry process of the data sandbox image: the job protocol and step runner are entrylib's; the `analyse` action
-runs the learner's pandas script or notebook on one dataset variant, in the forked child, then reports what the
-checks observe (observe.py): named variables and the figures left open.
+"""Entry process of the data sandbox image: the job protocol and step runner are entrylib's. The `analyse` action
+(data-analysis kind) runs the learner's pandas script or notebook on one dataset variant, in the forked child,
+then reports what the checks observe (observe.py): named variables and the figures left open. The `predict`
+action (ml-model kind) runs the learner's training script on the shipped data and reports the predictions file it
+wrote; the labels of the inputs to predict are never in the container.
 
 The heavy libraries (numpy, pandas, matplotlib with Agg, seaborn, scipy, scikit-learn, openpyxl) are imported
 before the ready frame, in the warm pool: each step's child is forked with them loaded and pays only for its own
@@ -131,15 +133,21 @@ def run_learner(script_path, namespace, seconds, cell_seconds):
     return {}
 
 
-def action_analyse(args):
-    import observe
-
+def enter_run(args):
+    """The step's own fresh folder, its dataset files under data/, as the working directory; the learner's script
+    and the namespace it runs in."""
     folder = os.path.join(RUNS_DIR, args["run"])
     os.makedirs(folder)
     write_datasets(folder, args.get("datasets", {}))
     os.chdir(folder)
     script_path = os.path.join(WORK_DIR, args["script"])
-    namespace = {"__name__": "__main__", "__file__": script_path, "__builtins__": __builtins__}
+    return script_path, {"__name__": "__main__", "__file__": script_path, "__builtins__": __builtins__}
+
+
+def action_analyse(args):
+    import observe
+
+    script_path, namespace = enter_run(args)
     run = run_learner(script_path, namespace, float(args.get("seconds", 10)), float(args.get("cell_seconds", 10)))
     writer = RecordWriter()
     # What the learner's code printed is on stdout already; from here on, only observations go out (fd 3).
@@ -156,8 +164,44 @@ def action_analyse(args):
     return 0
 
 
-RUNTIME = Runtime(actions={"analyse": action_analyse}, child_env=CHILD_ENV, prepare=preload,
-                  describe_error=lambda exc: f"{type(exc).__name__}: {exc}\n")
+PREDICTIONS_CAP = 900 * 1024  # the records channel carries 1 MB
+
+
+def read_output(name):
+    """A file the learner's script wrote in its run folder: a regular file (no symlink followed), capped."""
+    import stat
+
+    if not safe_relative(name):
+        return {"error": "unsafe path"}
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return {"error": "missing"}
+    except OSError as exc:
+        return {"error": "symlink" if exc.errno == 40 else f"unreadable ({exc.strerror})"}
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return {"error": "not a regular file"}
+        data = handle.read(PREDICTIONS_CAP + 1)
+    if len(data) > PREDICTIONS_CAP:
+        return {"error": "too_large", "limit": PREDICTIONS_CAP}
+    return {"text": data.decode("utf-8", "replace")}
+
+
+def action_predict(args):
+    """The ml-model kind: the learner's script trains on the shipped data and writes its predictions file; the
+    file's text goes out as a record (labels are never in here: they are judged outside)."""
+    script_path, namespace = enter_run(args)
+    run = run_learner(script_path, namespace, float(args.get("seconds", 60)), float(args.get("seconds", 60)))
+    writer = RecordWriter()
+    writer.write({"id": "predictions", "obs": read_output(args["output"])})
+    writer.write({"id": "run", "obs": run})
+    return 0
+
+
+RUNTIME = Runtime(actions={"analyse": action_analyse, "predict": action_predict}, child_env=CHILD_ENV,
+                  prepare=preload, describe_error=lambda exc: f"{type(exc).__name__}: {exc}\n")
 
 if __name__ == "__main__":
     os._exit(main(RUNTIME))
