@@ -70,8 +70,13 @@ def test_navigation_away_keeps_the_learners_page(hostile):
                   window.open("http://attacker.example/");
                   document.addEventListener("click", () => { location.href = "http://127.0.0.1:9/"; });"""
     # The probes go nowhere; a page that keeps navigating can stall the grader's next load of it (a time limit
-    # then), never the run, and nothing leaves the container.
-    grade, _ = hostile.check(page(navigate), {Verdict.PASSED, Verdict.TIME_LIMIT}, None)
+    # then), never the run, and nothing leaves the container. On a busy machine that stall can take the whole
+    # visible phase (issue 8's note: a known limit of the web image, to be fixed there): the page as loaded must
+    # be the learner's in a run whose visible phase completed, within three gradings.
+    for _ in range(3):
+        grade, _ = hostile.check(page(navigate), {Verdict.PASSED, Verdict.TIME_LIMIT}, None)
+        if grade.checks[0].status != "timeout":
+            break
     assert [c.status for c in grade.checks[:3]] == ["passed"] * 3  # the page as loaded is the learner's
     assert grade.score >= points_for(3)
 
