@@ -14,7 +14,6 @@ status only.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import re
@@ -24,7 +23,7 @@ from graders import register
 from graders.base import (LIMIT_PRECEDENCE, Artifact, CheckFeedback, ExerciseSpec, Grader, GradeResult, Verdict,
                           sandbox_outcome)
 from graders.data_results import check_rules_problems, compare_figure, compare_variable
-from graders.judging import inert_text, localized_message, parse_records, score
+from graders.judging import decoded_picture, inert_text, localized_message, parse_records, score
 from graders.python import is_hidden, step_limit_verdict
 from sandboxes.runner import SandboxPlan, SandboxResult
 
@@ -362,14 +361,8 @@ class DataAnalysisGrader(Grader):
         for index, figure in enumerate(figures if isinstance(figures, list) else []):
             if already + len(shown) >= FIGURES_SHOWN or not isinstance(figure, dict):
                 break
-            data = figure.get("png")
-            if not isinstance(data, str) or len(data) > PNG_MAX_BYTES * 4 // 3 + 4:
-                continue
-            try:
-                image = base64.b64decode(data.encode("ascii"), validate=True)
-            except (binascii.Error, UnicodeEncodeError, ValueError):
-                continue
-            if len(image) > PNG_MAX_BYTES or not image.startswith(b"\x89PNG\r\n\x1a\n"):
+            image = decoded_picture(figure.get("png"), b"\x89PNG\r\n\x1a\n", PNG_MAX_BYTES)
+            if image is None:
                 continue
             name = re.sub(r"[^a-z0-9-]", "-", dataset.lower())[:40]
             shown.append(Artifact(name=f"figure-{name}-{index + 1}.png", content_type="image/png", data=image,

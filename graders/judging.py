@@ -6,6 +6,8 @@ record for an id we never asked about means the channel was tampered with, and e
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import re
@@ -187,3 +189,15 @@ def localized_message(templates: dict[str, str], **values) -> dict[str, str]:
     "en": ...}) and structured values; learner-made values are made inert (capped, controls visible) first."""
     safe = {key: inert_text(value, 300) if isinstance(value, str) else value for key, value in values.items()}
     return {language: template.format(**safe) for language, template in templates.items()}
+
+
+def decoded_picture(data, magic: bytes, max_bytes: int) -> bytes | None:
+    """A picture a container sent as base64 (a screenshot, a figure): its bytes if it is valid base64 of at most
+    `max_bytes` that starts with the format's `magic`, else None (dropped, never shown)."""
+    if not isinstance(data, str) or len(data) > max_bytes * 4 // 3 + 4:
+        return None
+    try:
+        image = base64.b64decode(data.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return None
+    return image if len(image) <= max_bytes and image.startswith(magic) else None

@@ -26,8 +26,6 @@ Visible checks (tests/public) and every visible viewport's screenshot run in the
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import secrets
 from html.parser import HTMLParser
@@ -35,7 +33,7 @@ from html.parser import HTMLParser
 from graders import register
 from graders.base import (LIMIT_PRECEDENCE, Artifact, CheckFeedback, ExerciseSpec, Grader, GradeResult, Verdict,
                           sandbox_outcome)
-from graders.judging import inert_text, localized_message, parse_records, score
+from graders.judging import decoded_picture, inert_text, localized_message, parse_records, score
 from sandboxes.runner import SandboxPlan, SandboxResult, StepOutcome
 
 CHECK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -1020,14 +1018,8 @@ class WebPageGrader(Grader):
         artifacts = []
         for viewport in shots:
             record, _ = parsed.get(SCREENSHOT_ID.format(viewport))
-            data = record.get("jpeg") if record else None
-            if not isinstance(data, str) or len(data) > SCREENSHOT_MAX_BYTES * 4 // 3 + 4:
-                continue
-            try:
-                image = base64.b64decode(data.encode("ascii"), validate=True)
-            except (binascii.Error, UnicodeEncodeError, ValueError):
-                continue
-            if len(image) > SCREENSHOT_MAX_BYTES or not image.startswith(b"\xff\xd8\xff"):
+            image = decoded_picture(record.get("jpeg") if record else None, b"\xff\xd8\xff", SCREENSHOT_MAX_BYTES)
+            if image is None:
                 continue
             artifacts.append(Artifact(name=f"screenshot-{viewport}.jpeg", content_type="image/jpeg", data=image,
                                       caption={k: v.format(width=widths.get(viewport, 0)) for k, v in CAPTION.items()}))
