@@ -106,6 +106,7 @@ def submission_detail(submission_id: int):
     wait = request.args.get("wait", type=float) or 0
     if wait > 0 and not submission.is_final:
         known = request.args.get("status") or submission.status
+        db.session.rollback()  # the reads above must not stay open while the wait subscribes to Redis
 
         def unchanged() -> bool:
             db.session.refresh(submission)
