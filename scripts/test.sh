@@ -44,7 +44,27 @@ log "setup done in $(elapsed "$t0"); running pytest $*"
 
 t1="$(now_ms)"
 rc=0
-"$LMS_VENV/bin/python" -m pytest "$@" || rc=$?
+failed_file="$LMS_VAR/failed-tests.txt"
+rm -f "$failed_file"
+LMS_FAILED_TESTS_FILE="$failed_file" "$LMS_VENV/bin/python" -m pytest "$@" || rc=$?
+# Tests that start containers and kill daemons depend on timing; on a loaded machine one may miss its window.
+# Up to LMS_TEST_RERUNS failed tests get one more run, alone; they are listed as flaky and the run stays red
+# if any fails again. More failures than that mean something is broken: no rerun.
+max_reruns="${LMS_TEST_RERUNS:-3}"
+if [ "$rc" -eq 1 ] && [ -s "$failed_file" ]; then
+    mapfile -t failed < "$failed_file"
+    if [ "${#failed[@]}" -le "$max_reruns" ]; then
+        log "rerunning the ${#failed[@]} failed test(s) once: ${failed[*]}"
+        rc=0
+        LMS_TEST_REPORTS="$LMS_VAR/rerun" "$LMS_VENV/bin/python" -m pytest -q -ra "${failed[@]}" || rc=$?
+        if [ "$rc" -eq 0 ]; then
+            printf '%s\n' "${failed[@]}" > "$LMS_VAR/flaky-tests.txt"
+            log "FLAKY (failed, then passed alone; listed in ${LMS_VAR#"$LMS_ROOT"/}/flaky-tests.txt): ${failed[*]}"
+        fi
+    else
+        log "${#failed[@]} tests failed (more than $max_reruns): no rerun"
+    fi
+fi
 case "$rc" in
     0) log "tests passed in $(elapsed "$t1")" ;;
     5) printf "==> ERROR: pytest collected no tests: counting that as a failure\n" >&2; rc=1 ;;

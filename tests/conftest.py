@@ -27,6 +27,14 @@ PASSWORD = "correct-horse-battery"
 TEST_DATABASE_PREFIX = "lmstest_"  # PostgreSQL: then a token of the run, then the database's number
 
 
+def pytest_terminal_summary(terminalreporter):
+    """List the failed tests' ids in $LMS_FAILED_TESTS_FILE, for scripts/test.sh's one rerun of a few failures."""
+    if path := os.environ.get("LMS_FAILED_TESTS_FILE"):
+        failed = [report.nodeid for kind in ("failed", "error") for report in terminalreporter.stats.get(kind, [])
+                  if report.nodeid]
+        Path(path).write_text("".join(f"{nodeid}\n" for nodeid in dict.fromkeys(failed)))
+
+
 @pytest.fixture(scope="session")
 def redis_connection():
     connection = Redis.from_url(REDIS_URL)

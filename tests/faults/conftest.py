@@ -389,7 +389,7 @@ def record(stack_database_url):
 def pytest_terminal_summary(terminalreporter, config):
     if not REPORT:
         return
-    folder = Path(os.environ.get("LMS_VAR", "var/test"))
+    folder = Path(os.environ.get("LMS_TEST_REPORTS") or os.environ.get("LMS_VAR", "var/test"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "fault-report.json").write_text(json.dumps(REPORT, indent=1, default=str))
     terminalreporter.write_line(f"fault suite (report: {folder / 'fault-report.json'}):")

@@ -263,7 +263,7 @@ def pytest_terminal_summary(terminalreporter, config):
     """Write every hostile case's verdict and score to $LMS_VAR/hostile-report.json (listed with -v)."""
     if not REPORT:
         return
-    folder = Path(os.environ.get("LMS_VAR", "var/test"))
+    folder = Path(os.environ.get("LMS_TEST_REPORTS") or os.environ.get("LMS_VAR", "var/test"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "hostile-report.json").write_text(json.dumps(REPORT, indent=1))
     terminalreporter.write_line(f"hostile cases graded: {len(REPORT)} (report: {folder / 'hostile-report.json'})")
