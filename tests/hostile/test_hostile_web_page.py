@@ -69,16 +69,10 @@ def test_navigation_away_keeps_the_learners_page(hostile):
                   setTimeout(() => { location.href = "file:///etc/passwd"; }, 20);
                   window.open("http://attacker.example/");
                   document.addEventListener("click", () => { location.href = "http://127.0.0.1:9/"; });"""
-    # The probes go nowhere; a page that keeps navigating can stall the grader's next load of it (a time limit
-    # then), never the run, and nothing leaves the container. On a busy machine that stall can take the whole
-    # visible phase (issue 8's note: a known limit of the web image, to be fixed there): the page as loaded must
-    # be the learner's in a run whose visible phase completed, within three gradings.
-    for _ in range(3):
-        grade, _ = hostile.check(page(navigate), {Verdict.PASSED, Verdict.TIME_LIMIT}, None)
-        if grade.checks[0].status != "timeout":
-            break
-    assert [c.status for c in grade.checks[:3]] == ["passed"] * 3  # the page as loaded is the learner's
-    assert grade.score >= points_for(3)
+    # The probes go nowhere and nothing leaves the container. The page's navigation, refused, can come before its
+    # load event, which then never fires (Chromium stops a document's loading when a navigation starts): the
+    # grader takes the page as it is then, instead of waiting out the phase's limit. Every check holds.
+    hostile.check(page(navigate), Verdict.PASSED, POINTS)
 
 
 # The real DOM says Bonsoir, in red, the button under the field and #out empty; every API a checker in the page's

@@ -37,7 +37,6 @@ import threading
 import time
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 sys.path.insert(0, "/opt/lms")
 from entrylib import (WORK_DIR, Runtime, kill_leftovers, main, oom_kills, pids_max_hits, safe_relative,  # noqa: E402
@@ -497,6 +496,9 @@ class Session:
         self.context = self.page = self.cdp = None
         self.fresh = True  # no document of the learner's loaded yet: its context's storage is empty
         self.pending_requests = 0  # the page's requests not answered yet (settle waits for them)
+        # The current document started a navigation that we refused (another origin, file://) before its load
+        # event: Chromium stops a document's loading when a navigation starts, so that event never comes.
+        self.loading_stopped = asyncio.Event()
         self.world = None  # (loader id of the main frame's document, our isolated world's context id, axe loaded)
 
     async def open(self):
@@ -513,7 +515,8 @@ class Session:
         self.page.on("crash", self._on_crash)
         self.page.on("request", self._on_request)
         self.page.on("requestfinished", self._on_request_done)
-        self.page.on("requestfailed", self._on_request_done)
+        self.page.on("requestfailed", self._on_request_failed)
+        self.page.on("framenavigated", self._on_frame_navigated)
         if self.page_errors is not None:
             self.page.on("pageerror", self._on_page_error)
         self.cdp = await self.context.new_cdp_session(self.page)
@@ -532,32 +535,50 @@ class Session:
                                                                "storageTypes": "all"})
         self.fresh = False
         await self.page.set_viewport_size({"width": int(viewport["width"]), "height": int(viewport["height"])})
+        await self._navigate(lambda timeout: self.page.goto(self.origin + self.start, wait_until="commit",
+                                                            timeout=timeout))
+
+    async def reload(self):
+        await self._navigate(lambda timeout: self.page.reload(wait_until="commit", timeout=timeout))
+
+    async def _navigate(self, start):
+        """Start our navigation and wait until the new document is loaded (`loaded`). The previous document's own
+        late navigation (a timer setting location) can cancel ours before it commits: once more then, unless the
+        page's script holds the renderer (an endless loop while loading: a time limit)."""
         try:
-            await self.page.goto(self.origin + self.start, wait_until="load",
-                                 timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
-        except PlaywrightTimeoutError as exc:
-            # The previous document's own late navigation (a timer setting location) can cancel ours: once more,
-            # unless the page's script holds the renderer (an endless loop while loading): a time limit.
+            await start(min(FIRST_LOAD_MS, self._remaining_ms()))
+        except PlaywrightError as exc:
             await self._unless_hung(exc)
             try:
-                await self.page.goto(self.origin + self.start, wait_until="load", timeout=self._remaining_ms())
+                await start(min(FIRST_LOAD_MS, self._remaining_ms()))
             except PlaywrightError as again:
                 await self._unless_hung(again)
                 raise
+        await self.loaded()
 
-    async def reload(self):
+    async def loaded(self):
+        """Until the current document's load event, or until its own navigation we refused stopped its loading
+        (then what it had fetched is in: `wait_for_answers`). A page that neither loads nor navigates within
+        FIRST_LOAD_MS but still runs scripts is observed as it is; one whose script holds the renderer is a time
+        limit."""
+        load = asyncio.ensure_future(self.page.wait_for_load_state("load", timeout=self._remaining_ms()))
+        stopped = asyncio.ensure_future(self.loading_stopped.wait())
         try:
-            await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
-        except PlaywrightError as exc:
-            # The page's own late navigation (a timer setting location) can cancel ours: once more.
-            await self._unless_hung(exc)
-            try:
-                await self.page.reload(wait_until="load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
-            except PlaywrightError as again:
-                # Each new document sets its timer again: what it interrupts is our wait, not the reload (its
-                # navigation away gets 204 and replaces nothing). The reloaded document's load is what we want.
-                await self._unless_hung(again)
-                await self.page.wait_for_load_state("load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
+            done, _ = await asyncio.wait({load, stopped}, timeout=min(FIRST_LOAD_MS, self._remaining_ms()) / 1000,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (load, stopped):
+                task.cancel()
+            await asyncio.gather(load, stopped, return_exceptions=True)
+        if load in done and load.exception() is None:
+            return
+        if stopped in done:
+            await self.wait_for_answers(0)
+            return
+        if self.guard.fired or self.crashed:
+            raise PlaywrightError("the page stopped while loading: its limits, or a crash")
+        if not await self.responsive():
+            raise PageHung()
 
     async def _unless_hung(self, exc):
         """Go on after a failed navigation only if it was not the step's limit or a page whose script never gives
@@ -572,6 +593,20 @@ class Session:
 
     def _on_request_done(self, request):
         self.pending_requests = max(0, self.pending_requests - 1)
+
+    def _on_request_failed(self, request):
+        self._on_request_done(request)
+        try:
+            refused = (request.is_navigation_request() and request.frame == self.page.main_frame
+                       and not request.url.startswith(self.origin))
+        except PlaywrightError:  # a frame already detached
+            refused = False
+        if refused:
+            self.loading_stopped.set()
+
+    def _on_frame_navigated(self, frame):
+        if frame == self.page.main_frame:
+            self.loading_stopped.clear()  # a new document: its own load is to come
 
     def _on_crash(self, page):
         self.crashed = True
@@ -691,10 +726,7 @@ class Session:
         """The scenario's settle time, then until what the page asked for after the actions has come (a fetch to
         the learner's server: the DOM changes once the answer is in), within NETWORK_SETTLE_SECONDS."""
         await self.wait_for_answers(max(0, min(int(milliseconds), SETTLE_MS_CAP)) / 1000)
-        try:  # an action that navigated: the new document's load (at once when it is in, or none started)
-            await self.page.wait_for_load_state("load", timeout=min(FIRST_LOAD_MS, self._remaining_ms()))
-        except PlaywrightTimeoutError:
-            pass
+        await self.loaded()  # an action that navigated: the new document's (at once when it is in, or none started)
 
     async def wait_for_answers(self, pause):
         """`pause` seconds, then until the page's requests are answered (within NETWORK_SETTLE_SECONDS) and their
