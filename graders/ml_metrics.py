@@ -214,3 +214,15 @@ def score(metric: str, labels: dict, predictions: dict, positive=None) -> float:
 def passes(metric: str, value: float, threshold: float) -> bool:
     """Whether a metric's value reaches the exercise's threshold (at least, or at most for an error)."""
     return value >= threshold if METRICS[metric][1] else value <= threshold
+
+
+def points_for(points: float, value: float, threshold: float, higher: bool) -> float:
+    """A score's points: all of them at the threshold or beyond; under it, in proportion to how near the model came
+    (never all of them)."""
+    if (value >= threshold) if higher else (value <= threshold):
+        return points
+    if higher:
+        share = value / threshold if threshold > 0 else 0.0
+    else:
+        share = threshold / value if value > 0 else 0.0
+    return round(points * max(0.0, min(share, 0.99)), 2)

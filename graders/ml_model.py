@@ -20,7 +20,7 @@ from pathlib import Path
 from graders import register
 from graders.base import LIMIT_PRECEDENCE, CheckFeedback, ExerciseSpec, Grader, GradeResult, Verdict, sandbox_outcome
 from graders.judging import inert_text, localized_message, parse_records
-from graders.ml_metrics import METRICS, passes, read_predictions, score
+from graders.ml_metrics import METRICS, passes, points_for, read_predictions, score
 from graders.python import step_limit_verdict
 from sandboxes.runner import SandboxPlan, SandboxResult
 
@@ -228,7 +228,7 @@ class MlModelGrader(Grader):
                     MESSAGES["score"], metric=METRIC_NAMES[metric], value=_show(public),
                     comparison="≥" if higher else "≤", threshold=f"{threshold:g}")
                 score_check.details = {"metric": metric, "public_score": round(public, 6), "threshold": threshold}
-                points = spec.points if ok else self._partial(spec.points, public, threshold, higher)
+                points = points_for(spec.points, public, threshold, higher)
                 diagnostics["public"] = {"score": public, "passes": ok}
                 diagnostics["private"] = {"score": sealed, "passes": passes(metric, sealed, threshold)}
                 ranking = {"metric": metric, "higher_is_better": higher, "threshold": threshold, "public": public,
@@ -268,12 +268,3 @@ class MlModelGrader(Grader):
         texts = (localized_message(MESSAGES[reason], limit=limit) if reason
                  else {lang: inert_text(error, 120) for lang in MESSAGES["bad_file"]})  # the record is untrusted
         return {lang: MESSAGES["bad_file"][lang].format(name=output, error=texts[lang]) for lang in texts}
-
-    @staticmethod
-    def _partial(points: float, value: float, threshold: float, higher: bool) -> float:
-        """Under the threshold, points in proportion to how near the model came (never all of them)."""
-        if higher:
-            share = value / threshold if threshold > 0 else 0.0
-        else:
-            share = threshold / value if value > 0 else 0.0
-        return round(points * max(0.0, min(share, 0.99)), 2)

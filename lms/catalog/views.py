@@ -55,11 +55,13 @@ def module(track_slug: str, module_slug: str):
     row = db.session.scalar(select(Module).join(Track).where(
         Track.slug == track_slug, Module.slug == module_slug, Module.archived.is_(False))) or abort(404)
     exercises = [e for e in row.exercises if not e.archived]
-    best = {}
+    best, final = {}, {}
     for exercise in exercises:
         scores = [s.score for s in submissions_of(current_user, exercise, mode="graded") if s.score is not None]
         best[exercise.id] = max(scores) if scores else None
-    return render_template("catalog/module.html", module=row, exercises=exercises, best=best)
+        # A ranked exercise whose private scores were revealed: they decide, not the public part's best.
+        final[exercise.id] = leaderboards.final_result(current_user, exercise)
+    return render_template("catalog/module.html", module=row, exercises=exercises, best=best, final=final)
 
 
 @bp.route("/exercises/<exercise_uuid>")
@@ -85,7 +87,8 @@ def ranking_of(exercise: Exercise) -> dict | None:
     if not leaderboards.is_ranked(exercise):
         return None
     quota = leaderboards.daily_quota(exercise)
-    return {"quota": quota, "left": max(0, quota - leaderboards.used_today(current_user, exercise)) if quota else None}
+    return {"quota": quota, "left": max(0, quota - leaderboards.used_today(current_user, exercise)) if quota else None,
+            "final": leaderboards.final_result(current_user, exercise)}
 
 
 DATA_TYPES = {".csv": "text/csv", ".tsv": "text/tab-separated-values", ".json": "application/json",

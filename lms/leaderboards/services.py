@@ -83,37 +83,82 @@ class BoardRow:
     passes: bool | None = None  # the private score against the threshold, once revealed
 
 
+@dataclass
+class FinalResult:
+    """A learner's result on a revealed exercise: their best public score's submission, judged on the private part
+    (the points by the same rule as a grade's: all at the threshold, else in proportion)."""
+    submission_id: int
+    private: float
+    passes: bool
+    points: float
+
+
+def _higher_is_better(exercise: Exercise) -> bool:
+    from graders.ml_metrics import METRICS
+
+    return METRICS.get((exercise.spec.get("options") or {}).get("metric"), ("", True))[1]
+
+
+def _better(score: ModelScore, held: ModelScore | None, higher: bool) -> bool:
+    """Ties keep the earlier submission."""
+    return held is None or (score.public_score > held.public_score if higher else score.public_score < held.public_score)
+
+
+def best_scores(exercise: Exercise, user: User | None = None) -> dict[int, tuple[ModelScore, str, int]]:
+    """Each learner's (or one learner's) best public score, with their name and number of scored submissions: the
+    submission that ranks them, and that the private part judges once revealed."""
+    query = select(ModelScore, User.name).join(User, User.id == ModelScore.user_id).where(
+        ModelScore.exercise_id == exercise.id).order_by(ModelScore.created_at, ModelScore.submission_id)
+    if user is not None:
+        query = query.where(ModelScore.user_id == user.id)
+    higher = _higher_is_better(exercise)
+    best: dict[int, tuple[ModelScore, str, int]] = {}
+    for score, name in db.session.execute(query).all():
+        held = best.get(score.user_id)
+        count = (held[2] if held else 0) + 1
+        best[score.user_id] = (score, name, count) if _better(score, held and held[0], higher) else (*held[:2], count)
+    return best
+
+
+def _private_passes(score: ModelScore) -> bool:
+    return (score.private_score >= score.threshold if score.higher_is_better
+            else score.private_score <= score.threshold)
+
+
+def final_result(user: User, exercise: Exercise) -> FinalResult | None:
+    """Once the instructor revealed the private scores, what decides the learner's result on a ranked exercise
+    (None before that, or without a scored submission)."""
+    if not is_ranked(exercise) or reveal_of(exercise) is None:
+        return None
+    held = best_scores(exercise, user).get(user.id)
+    if held is None:
+        return None
+    from graders.ml_metrics import points_for
+
+    score = held[0]
+    return FinalResult(submission_id=score.submission_id, private=round(score.private_score, ROUNDING),
+                       passes=_private_passes(score),
+                       points=points_for(float(exercise.points), score.private_score, score.threshold,
+                                         score.higher_is_better))
+
+
 def board(exercise: Exercise) -> tuple[list[BoardRow], dict]:
     """Each learner's best public score (their best submission's private score decides, once revealed), ranked;
     and the board's facts (metric, threshold, direction, revealed)."""
-    scores = db.session.execute(select(ModelScore, User.name).join(User, User.id == ModelScore.user_id).where(
-        ModelScore.exercise_id == exercise.id)).all()
     revealed = reveal_of(exercise) is not None
     options = exercise.spec.get("options") or {}
-    from graders.ml_metrics import METRICS
-
-    higher = METRICS.get(options.get("metric"), ("", True))[1]
-    best: dict[int, tuple[ModelScore, str]] = {}
-    counts: dict[int, int] = {}
-    for score, name in scores:
-        counts[score.user_id] = counts.get(score.user_id, 0) + 1
-        held = best.get(score.user_id)
-        better = held is None or (score.public_score > held[0].public_score if higher
-                                  else score.public_score < held[0].public_score)
-        if better:  # ties keep the earlier submission
-            best[score.user_id] = (score, name)
-    ordered = sorted(best.values(), key=lambda pair: ((-1 if higher else 1) * pair[0].public_score,
-                                                      pair[0].created_at))
+    higher = _higher_is_better(exercise)
+    ordered = sorted(best_scores(exercise).values(),
+                     key=lambda held: ((-1 if higher else 1) * held[0].public_score, held[0].created_at))
     rows, rank, previous = [], 0, None
-    for position, (score, name) in enumerate(ordered, start=1):
+    for position, (score, name, count) in enumerate(ordered, start=1):
         shown = round(score.public_score, ROUNDING)
         if shown != previous:
             rank, previous = position, shown
-        row = BoardRow(rank=rank, user_id=score.user_id, name=name, public=shown, submissions=counts[score.user_id])
+        row = BoardRow(rank=rank, user_id=score.user_id, name=name, public=shown, submissions=count)
         if revealed:
             row.private = round(score.private_score, ROUNDING)
-            row.passes = (score.private_score >= score.threshold if score.higher_is_better
-                          else score.private_score <= score.threshold)
+            row.passes = _private_passes(score)
         rows.append(row)
     facts = {"metric": options.get("metric"), "threshold": options.get("threshold"), "higher_is_better": higher,
              "revealed": revealed, "quota": daily_quota(exercise)}

@@ -108,3 +108,23 @@ def test_the_board_ranks_public_scores_seals_private_ones_and_counts_the_quota(
     rows = board_rows(page)
     assert rows[0][:2] == ["1", "Amina"] and rows[0][3] == f"{scores[amina.id].private_score:.3f}"
     assert rows[0][4] == "réussi" and rows[0][5] == "2"  # her best public score's private one decides
+    auth.logout()
+
+    # Each learner's own pages now give the private part's verdict and points, not the public part's best score.
+    from graders.ml_metrics import points_for
+
+    def text(html: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace(" :", ":").strip()
+
+    for learner in (amina, youssef):
+        score = scores[learner.id]
+        verdict = "réussi" if score.private_score >= score.threshold else "non réussi"
+        points = points_for(ranked.points, score.private_score, score.threshold, True)
+        auth.login(learner)
+        page = client.get(f"/exercises/{ranked.uuid}").get_data(as_text=True)
+        final = text(page.split('class="final-result">', 1)[1].split("</p>", 1)[0])
+        assert final == (f"Résultat final, sur la partie privée: {verdict} · {round(score.private_score, 3)} · "
+                         f"{points} / {ranked.points}"), final
+        module = text(client.get("/tracks/ia/modeles").get_data(as_text=True))
+        assert f"score final (partie privée): {points} / {ranked.points}" in module, module
+        auth.logout()

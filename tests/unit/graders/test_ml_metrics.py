@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from graders.ml_metrics import passes, read_predictions, score
+from graders.ml_metrics import passes, points_for, read_predictions, score
 
 IDS = ["1", "2", "3", "4"]
 
@@ -54,3 +54,17 @@ def test_a_class_that_does_not_exist_is_refused():
                             "classification", ["ham", "spam"])
     assert [p["en"] for p in read.problems] == [
         "1 prediction(s) outside the classes ham, spam (line 4: “SPAM”)."]
+
+
+@pytest.mark.parametrize("value, threshold, higher, expected", [
+    (0.85, 0.8, True, 10.0),  # beyond the threshold: all the points
+    (0.8, 0.8, True, 10.0),
+    (0.4, 0.8, True, 5.0),  # half-way: half of them
+    (0.799999, 0.8, True, 9.9),  # never all of them under the threshold
+    (-0.2, 0.8, True, 0.0),
+    (600.0, 700.0, False, 10.0),  # an error metric: at most the threshold
+    (1400.0, 700.0, False, 5.0),
+    (0.0, 0.0, False, 10.0),
+])
+def test_points_for_a_score(value, threshold, higher, expected):
+    assert points_for(10.0, value, threshold, higher) == expected
