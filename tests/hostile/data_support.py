@@ -73,12 +73,13 @@ class DataRun:
     docker_client: docker.DockerClient
     spec: ExerciseSpec
     grader: DataAnalysisGrader = None
+    reference: str = REFERENCE
 
     def __post_init__(self):
         self.grader = self.grader or DataAnalysisGrader()
         script = self.spec.files[0]
-        plan = self.grader.reference_plan(self.spec, {script: REFERENCE if script.endswith(".py") else notebook(
-            REFERENCE)})
+        plan = self.grader.reference_plan(self.spec, {script: self.reference if script.endswith(".py") else notebook(
+            self.reference)})
         expected = self.grader.expected_observations(self.spec, plan, self.runner.run(plan))
         for check in self.spec.checks:
             check["expect"] = expected[check["id"]]

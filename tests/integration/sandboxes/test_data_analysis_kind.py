@@ -108,3 +108,57 @@ def test_a_warm_pool_member_grades_it(docker_client):
         assert result.warm and grade.verdict == Verdict.PASSED, describe(grade)
     finally:
         runner.close()
+
+
+# Workbooks written by pandas itself, in the data image (openpyxl is there, not on the trusted side).
+WORKBOOKS = """import base64, io, json, sys
+import pandas as pd
+out = {}
+for name, rows in json.loads(sys.argv[1]).items():
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        pd.DataFrame(rows, columns=["ville", "montant"]).to_excel(writer, sheet_name="ventes", index=False)
+    out[name] = base64.b64encode(buffer.getvalue()).decode("ascii")
+print(json.dumps(out))
+"""
+XLSX_REFERENCE = """import pandas as pd
+
+ventes = pd.read_excel("data/ventes.xlsx", sheet_name="ventes")
+total = ventes["montant"].sum()
+par_ville = ventes.groupby("ville")["montant"].sum().sort_values(ascending=False)
+"""
+
+
+def test_an_excel_workbook_is_read_on_the_example_and_on_the_hidden_variant(docker_client):
+    from graders.base import ExerciseSpec
+    from sandboxes.runner import SandboxRunner
+
+    rows = {"exemple": [["Rabat", 120.5], ["Fès", 80], ["Rabat", 30]], "cache": [["Oujda", 300], ["Agadir", 12.5]]}
+    made = docker_client.containers.run("lms/sandbox-data:latest", ["python3", "-c", WORKBOOKS, json.dumps(rows)],
+                                        detach=True, network_disabled=True, user="10001:10001")
+    try:
+        assert made.wait(timeout=120)["StatusCode"] == 0, made.logs()[-500:]
+        workbooks = json.loads(made.logs(stderr=False).decode())
+    finally:
+        made.remove(force=True)
+    spec = ExerciseSpec.from_dict({
+        "kind": "data-analysis", "uuid": "data-classeur", "files": ["analyse.py"], "points": POINTS,
+        "limits": {"wall_seconds": 20, "cpu_seconds": 10, "memory_mb": 512},
+        "options": {"seconds": 5, "datasets": {name: {"ventes.xlsx": {"base64": data}}
+                                               for name, data in workbooks.items()}},
+        "checks": [{"id": "total", "name": "total", "hidden": False, "dataset": "exemple", "variable": "total"},
+                   {"id": "total-cache", "name": "total", "hidden": True, "dataset": "cache", "variable": "total"},
+                   {"id": "par-ville", "name": "villes", "hidden": False, "dataset": "exemple",
+                    "variable": "par_ville", "compare": {"order": "strict"}}]})
+    runner = SandboxRunner(docker_client, pool_size=0, scope="tests")
+    try:
+        workbook = DataRun(runner, docker_client, spec, reference=XLSX_REFERENCE)
+        assert [c["expect"]["value"] for c in spec.checks[:2]] == [230.5, 312.5]  # the reference read both workbooks
+        grade, _, result = workbook.grade(XLSX_REFERENCE)
+        assert (grade.verdict, grade.score) == (Verdict.PASSED, POINTS), describe(grade)
+        typed_in = XLSX_REFERENCE.replace('ventes["montant"].sum()', "230.5")
+        grade, _, _ = workbook.grade(typed_in)
+        assert [c.passed for c in grade.checks] == [True, False, True], describe(grade)
+        workbook.assert_gone(result)
+    finally:
+        runner.close()
