@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the test suite: sudo bash scripts/test.sh [pytest args]   (default: -q -ra)
+# Runs the test suite: sudo bash scripts/test.sh [pytest args]   (default: -q -ra --durations=30)
 # bootstrap -> services -> sandbox images -> translations -> pytest. Services this run
 # started are stopped at the end. "No tests collected" (pytest exit 5) is a failure.
 # Every test that uses the database runs on SQLite and on PostgreSQL (the private cluster of
@@ -39,7 +39,7 @@ compile_translations
 
 export LMS_TEST_REDIS_URL="${LMS_TEST_REDIS_URL:-redis://$LMS_REDIS_HOST:$LMS_REDIS_PORT/15}"
 export LMS_TEST_POSTGRES_URL
-[ "$#" -gt 0 ] || set -- -q -ra
+[ "$#" -gt 0 ] || set -- -q -ra --durations=30
 log "setup done in $(elapsed "$t0"); running pytest $*"
 
 t1="$(now_ms)"
