@@ -2,8 +2,8 @@
 # Runs the test suite: sudo bash scripts/test.sh [pytest args]   (default: -q -ra --durations=30)
 # bootstrap -> services -> sandbox images -> translations -> pytest. Services this run
 # started are stopped at the end. "No tests collected" (pytest exit 5) is a failure.
-# Every test that uses the database runs on SQLite and on PostgreSQL (the private cluster of
-# services.sh, or the server of LMS_TEST_POSTGRES_URL, whose role may CREATE DATABASE).
+# Every test that uses the database runs on SQLite and on PostgreSQL (the private cluster of services.sh, or
+# the server of LMS_TEST_POSTGRES_URL, whose role may CREATE DATABASE); the headless-browser tests on SQLite only.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"

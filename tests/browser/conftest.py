@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import CSRF_FIELD
+import pytest
+
+from tests.conftest import CSRF_FIELD, fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "lms" / "translations"
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request, tmp_path):
+    """Pages in a real browser run on SQLite only: what they read and write goes through the views and services
+    that the HTTP and end-to-end tests run on both backends; a second backend here would add minutes of Chromium,
+    not database coverage."""
+    yield from fresh_database(request, tmp_path, migrated=True)
 
 
 def csrf_token(client, path: str = "/login") -> str:
