@@ -211,15 +211,20 @@ def score(metric: str, labels: dict, predictions: dict, positive=None) -> float:
     raise ValueError(f"unknown metric {metric!r}")
 
 
+def reaches(value: float, threshold: float, higher: bool) -> bool:
+    """Whether a value reaches a threshold: at least it when higher is better, at most it for an error."""
+    return value >= threshold if higher else value <= threshold
+
+
 def passes(metric: str, value: float, threshold: float) -> bool:
-    """Whether a metric's value reaches the exercise's threshold (at least, or at most for an error)."""
-    return value >= threshold if METRICS[metric][1] else value <= threshold
+    """Whether a metric's value reaches the exercise's threshold."""
+    return reaches(value, threshold, METRICS[metric][1])
 
 
 def points_for(points: float, value: float, threshold: float, higher: bool) -> float:
     """A score's points: all of them at the threshold or beyond; under it, in proportion to how near the model came
     (never all of them)."""
-    if (value >= threshold) if higher else (value <= threshold):
+    if reaches(value, threshold, higher):
         return points
     if higher:
         share = value / threshold if threshold > 0 else 0.0

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import exists, func, or_, select
 
+from graders.ml_metrics import METRICS, points_for, reaches
 from lms.auth.models import User
 from lms.catalog.models import Exercise
 from lms.clock import utcnow
@@ -94,8 +95,6 @@ class FinalResult:
 
 
 def _higher_is_better(exercise: Exercise) -> bool:
-    from graders.ml_metrics import METRICS
-
     return METRICS.get((exercise.spec.get("options") or {}).get("metric"), ("", True))[1]
 
 
@@ -121,8 +120,7 @@ def best_scores(exercise: Exercise, user: User | None = None) -> dict[int, tuple
 
 
 def _private_passes(score: ModelScore) -> bool:
-    return (score.private_score >= score.threshold if score.higher_is_better
-            else score.private_score <= score.threshold)
+    return reaches(score.private_score, score.threshold, score.higher_is_better)
 
 
 def final_result(user: User, exercise: Exercise) -> FinalResult | None:
@@ -133,8 +131,6 @@ def final_result(user: User, exercise: Exercise) -> FinalResult | None:
     held = best_scores(exercise, user).get(user.id)
     if held is None:
         return None
-    from graders.ml_metrics import points_for
-
     score = held[0]
     return FinalResult(submission_id=score.submission_id, private=round(score.private_score, ROUNDING),
                        passes=_private_passes(score),
