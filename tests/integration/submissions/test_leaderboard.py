@@ -127,4 +127,10 @@ def test_the_board_ranks_public_scores_seals_private_ones_and_counts_the_quota(
                          f"{points} / {ranked.points}"), final
         module = text(client.get("/tracks/ia/modeles").get_data(as_text=True))
         assert f"score final (partie privée): {points} / {ranked.points}" in module, module
+        arabic = client.get(f"/exercises/{ranked.uuid}?lang=ar").get_data(as_text=True)
+        assert 'dir="rtl"' in arabic
+        final = text(arabic.split('class="final-result">', 1)[1].split("</p>", 1)[0])
+        verdict = "ناجح" if score.private_score >= score.threshold else "غير ناجح"
+        assert final == (f"النتيجة النهائية، على الجزء الخاص: {verdict} · {round(score.private_score, 3)} · "
+                         f"{points} / {ranked.points}"), final
         auth.logout()
