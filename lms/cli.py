@@ -16,6 +16,8 @@ from lms.catalog.content import ContentError
 from lms.catalog.importer import import_library, source_summaries
 from lms.catalog.models import SourceKind
 from lms.catalog.sources import current_operator
+from lms.clock import utcnow
+from lms.programme.services import create_demo_programme, operator_grant
 
 WORKER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
 lms_cli = AppGroup("lms", help="LMS administration commands.")
@@ -123,12 +125,31 @@ def expect_content(folder):
 def demo_users():
     """Create the demo accounts that are missing; their passwords are printed this once."""
     created = create_demo_accounts()
+    cohort = create_demo_programme(utcnow().date().replace(day=1))
+    if cohort is not None:
+        click.echo(f"demo programme: {cohort.centre.name}, one running cohort per track; the demo learners are in "
+                   f"{cohort.name!r}, taught by the demo instructor")
     if not created:
         click.echo("demo accounts already exist (passwords were printed when they were created)")
         return
     click.echo("Demo accounts (shown once, keep them):")
     for email, password, role in created:
         click.echo(f"  {role:<10} {email:<32} {password}")
+
+
+@lms_cli.command("grant-role")
+@click.option("--email", required=True, help="a staff account (created with --role instructor)")
+@click.option("--role", required=True, type=click.Choice(["programme_staff", "regional_coordinator",
+                                                          "centre_manager"]))
+@click.option("--region", "region_code", help="the region's code, for a regional coordinator (casablanca-settat...)")
+@click.option("--centre", "centre_name", help="the centre's name, for a centre manager")
+def grant_role_command(email, role, region_code, centre_name):
+    """Give a staff account a role on its scope (the first programme staff; later ones on the programme page)."""
+    try:
+        grant = operator_grant(email, role, region_code, centre_name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email}: {grant.role} granted")
 
 
 @lms_cli.command("create-user")

@@ -190,6 +190,7 @@ def app(database_url, redis_connection):
         "LMS_SANDBOX_IMAGES": {"python": PYTHON_IMAGE},
         "TESTING": True,
         "SECRET_KEY": "test-only",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs ~0.3 s per account and login here
     })
     # The test body holds an app context (for db.session); test-client requests would then share its `g`
     # (locale, logged-in user, CSRF token). In production each request has its own: drop those caches.
@@ -257,6 +258,108 @@ def make_user(app):
     def factory(role: str = "learner", email: str | None = None, name: str | None = None):
         number = next(counter)
         return create_user(email or f"{role}{number}@test.ma", name or f"{role.title()} {number}", PASSWORD, role)
+
+    return factory
+
+
+class Programme:
+    """Rows of the programme's organisation for a test: centres, cohorts, enrolments, role grants. Written directly
+    (the services' own rules are tested in tests/integration/programme)."""
+
+    def __init__(self):
+        self.numbers = itertools.count(1)
+
+    def track(self):
+        from sqlalchemy import select
+
+        from lms.catalog.models import Track
+        from lms.extensions import db
+
+        track = db.session.scalar(select(Track).order_by(Track.position).limit(1))
+        if track is None:
+            track = Track(slug="test-track", title={"fr": "Piste de test", "en": "Test track"})
+            db.session.add(track)
+            db.session.commit()
+        return track
+
+    def exercise(self):
+        """A small Python exercise of the test track, without importing the whole library (a few ms, not seconds)."""
+        import uuid
+
+        from lms.catalog.models import ContentSource, Exercise, Module
+        from lms.extensions import db
+
+        source = ContentSource(name=f"test-source-{next(self.numbers)}")
+        module = Module(track_id=self.track().id, slug=f"test-module-{next(self.numbers)}", title={"fr": "Module"})
+        db.session.add_all([source, module])
+        db.session.flush()
+        exercise = Exercise(uuid=str(uuid.uuid4()), module_id=module.id, source_id=source.id, slug="test-exercise",
+                            kind="python", title={"fr": "Exercice de test", "en": "Test exercise"},
+                            spec={"files": ["solution.py"], "checks": []})
+        db.session.add(exercise)
+        db.session.commit()
+        return exercise
+
+    def centre(self, region: str = "casablanca-settat", name: str | None = None):
+        from sqlalchemy import select
+
+        from lms.extensions import db
+        from lms.programme.models import Centre, Region
+
+        region_row = db.session.scalar(select(Region).where(Region.code == region))
+        centre = Centre(region_id=region_row.id, name=name or f"Centre {next(self.numbers)}", city="")
+        db.session.add(centre)
+        db.session.commit()
+        return centre
+
+    def cohort(self, centre=None, track=None, capacity: int = 30, name: str | None = None):
+        from datetime import date
+
+        from lms.extensions import db
+        from lms.programme.models import Cohort
+
+        cohort = Cohort(name=name or f"Cohorte {next(self.numbers)}", centre_id=(centre or self.centre()).id,
+                        track_id=(track or self.track()).id, starts_on=date(2026, 9, 1), ends_on=date(2027, 2, 1),
+                        capacity=capacity, status="running")
+        db.session.add(cohort)
+        db.session.commit()
+        return cohort
+
+    def enrol(self, learner, cohort):
+        from lms.extensions import db
+        from lms.programme.models import Enrolment
+
+        enrolment = Enrolment(cohort_id=cohort.id, user_id=learner.id)
+        db.session.add(enrolment)
+        db.session.commit()
+        return enrolment
+
+    def grant(self, user, role: str = "programme_staff", region=None, centre=None, cohort=None):
+        from sqlalchemy import select
+
+        from lms.extensions import db
+        from lms.programme.models import Region, RoleGrant
+
+        region_id = db.session.scalar(select(Region.id).where(Region.code == region)) if region else None
+        grant = RoleGrant(user_id=user.id, role=role, region_id=region_id, centre_id=centre.id if centre else None,
+                          cohort_id=cohort.id if cohort else None)
+        db.session.add(grant)
+        db.session.commit()
+        return grant
+
+
+@pytest.fixture
+def programme(app):
+    return Programme()
+
+
+@pytest.fixture
+def make_staff(make_user, programme):
+    """A staff account that runs the whole programme (sees every learner)."""
+    def factory(**kwargs):
+        user = make_user("instructor", **kwargs)
+        programme.grant(user, "programme_staff")
+        return user
 
     return factory
 

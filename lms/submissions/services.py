@@ -15,6 +15,7 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import enqueue_grading
 from lms.leaderboards.services import daily_quota, used_today
+from lms.programme.scope import scope_of
 from lms.submissions.models import Mode, Status, Submission, SubmissionArtifact
 from sandboxes.archives import ArchiveRejected, extract_archive
 
@@ -120,9 +121,9 @@ def create_submission(user: User, exercise: Exercise, files, mode: str = Mode.GR
 
 
 def visible_submission(user: User, submission_id: int) -> Submission | None:
-    """A learner sees only their own submissions; staff see all."""
+    """A learner sees only their own submissions; staff, those of the learners of the cohorts they run."""
     submission = db.session.get(Submission, submission_id)
-    if submission is None or (submission.user_id != user.id and not user.is_staff):
+    if submission is None or (submission.user_id != user.id and not scope_of(user).sees_learner(submission.user_id)):
         return None
     return submission
 

@@ -1,7 +1,9 @@
-"""Instructor pages: every learner's submissions, with the diagnostics learners never see."""
+"""Instructor pages: the submissions of the learners of the cohorts one runs, with the diagnostics learners never
+see."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -9,6 +11,7 @@ from lms.auth.access import staff_required
 from lms.auth.models import User
 from lms.catalog.models import Exercise
 from lms.extensions import db
+from lms.programme.scope import scope_of
 from lms.submissions.models import Mode, Submission
 from lms.submissions.presenters import present
 
@@ -18,7 +21,8 @@ bp = Blueprint("teaching", __name__, url_prefix="/teach")
 @bp.route("/")
 @staff_required
 def index():
-    query = select(Submission).order_by(Submission.id.desc()).limit(200)
+    in_scope = scope_of(current_user).learner_condition(Submission.user_id)
+    query = select(Submission).where(in_scope).order_by(Submission.id.desc()).limit(200)
     if request.args.get("exercise"):
         query = query.join(Exercise).where(Exercise.uuid == request.args["exercise"])
     if request.args.get("verdict"):
@@ -28,7 +32,7 @@ def index():
         select(Exercise, func.count(Submission.id), func.count(func.distinct(Submission.user_id)),
                func.avg(Submission.score))
         .join(Submission, Submission.exercise_id == Exercise.id)
-        .where(Submission.mode == Mode.GRADED)  # practice runs of the public tests carry no score
+        .where(Submission.mode == Mode.GRADED, in_scope)  # practice runs of the public tests carry no score
         .group_by(Exercise.id).order_by(Exercise.position)
         .options(selectinload(Exercise.source))).all()
     return render_template("teaching/index.html", submissions=submissions, stats=stats)
@@ -37,6 +41,8 @@ def index():
 @bp.route("/submissions/<int:submission_id>")
 @staff_required
 def submission(submission_id: int):
-    row = db.session.get(Submission, submission_id) or abort(404)
+    row = db.session.get(Submission, submission_id)
+    if row is None or not scope_of(current_user).sees_learner(row.user_id):
+        abort(404)
     return render_template("teaching/submission.html", submission=row, data=present(row),
                            learner=db.session.get(User, row.user_id))

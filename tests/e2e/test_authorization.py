@@ -33,14 +33,32 @@ def test_staff_pages_refuse_learners(client, auth, make_user, someone_elses_subm
     assert client.get(path).status_code == 403
 
 
-def test_admin_page_refuses_instructors_but_teaching_page_welcomes_them(client, auth, make_user,
-                                                                        someone_elses_submission):
-    auth.login(make_user("instructor"))
+def test_admin_page_refuses_instructors_but_teaching_page_shows_their_learners(client, auth, make_user, programme,
+                                                                               someone_elses_submission):
+    instructor = make_user("instructor")
+    cohort = programme.cohort()
+    programme.enrol(someone_elses_submission.user, cohort)
+    programme.grant(instructor, "instructor", cohort=cohort)
+    auth.login(instructor)
     assert client.get("/admin/").status_code == 403
     teaching = client.get("/teach/")
-    assert teaching.status_code == 200
+    assert teaching.status_code == 200 and f"/teach/submissions/{someone_elses_submission.id}" in teaching.text
     detail = client.get(f"/teach/submissions/{someone_elses_submission.id}")
     assert detail.status_code == 200 and b"SECRET_CODE_OF_OWNER" in detail.data
+
+
+def test_an_instructor_of_another_cohort_sees_nothing_of_this_learner(client, auth, make_user, programme,
+                                                                      someone_elses_submission):
+    programme.enrol(someone_elses_submission.user, programme.cohort())
+    instructor = make_user("instructor")
+    programme.grant(instructor, "instructor", cohort=programme.cohort())
+    auth.login(instructor)
+    teaching = client.get("/teach/")
+    assert teaching.status_code == 200 and f"/teach/submissions/{someone_elses_submission.id}" not in teaching.text
+    for path in (f"/teach/submissions/{someone_elses_submission.id}", f"/submissions/{someone_elses_submission.id}",
+                 f"/api/v1/submissions/{someone_elses_submission.id}?files=1"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and b"SECRET_CODE_OF_OWNER" not in answer.data, path
 
 
 def test_admin_sees_the_sandbox_pools(client, auth, make_user):

@@ -248,7 +248,7 @@ def test_a_folder_without_any_track_is_refused(app, tmp_path):
     assert "no track found" in run(app, "import-content", tmp_path / "empty", ok=False)
 
 
-def test_instructors_see_each_exercise_source(app, private, client, auth, make_user):
+def test_instructors_see_each_exercise_source(app, private, client, auth, make_user, make_staff):
     from lms.submissions.models import Status, Submission
 
     run(app, "import-content", CONTENT_DIR)
@@ -259,7 +259,7 @@ def test_instructors_see_each_exercise_source(app, private, client, auth, make_u
                    for slug in ("moyenne-ponderee", "moyenne")]
     db.session.add_all(submissions)
     db.session.commit()
-    auth.login(make_user("instructor"))
+    auth.login(make_staff())
     page = client.get("/teach/").get_data(as_text=True)
     assert '<td dir="ltr">ecole-privee</td>' in page and '<td dir="ltr">bundled-demo</td>' in page
     detail = client.get(f"/teach/submissions/{submissions[0].id}").get_data(as_text=True)

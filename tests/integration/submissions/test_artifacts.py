@@ -52,13 +52,16 @@ def test_the_owner_sees_the_screenshot_in_the_feedback_and_gets_it_as_an_image(c
     assert data["artifacts"][0]["url"] in page and "Captures d" in page
 
 
-def test_nobody_else_gets_it_and_odd_names_are_not_found(client, auth, graded, make_user):
+def test_nobody_else_gets_it_and_odd_names_are_not_found(client, auth, graded, make_user, make_staff):
     _, submission = graded
     url = f"/submissions/{submission.id}/artifacts/desktop.png"
     auth.login(make_user())
     assert client.get(url).status_code == 404
     auth.logout()
     auth.login(make_user("instructor"))
+    assert client.get(url).status_code == 404  # an instructor who does not teach this learner
+    auth.logout()
+    auth.login(make_staff())
     assert client.get(url).status_code == 200  # staff follow their learners' work
     for name in ("missing.png", "..%2Fdesktop.png", "desktop.png%00", "A" * 80):
         assert client.get(f"/submissions/{submission.id}/artifacts/{name}").status_code == 404
