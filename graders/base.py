@@ -199,6 +199,12 @@ class Grader(ABC):
         what the visible runs get, never a hidden variant's. Most kinds ship none."""
         return {}
 
+    def expected_preview(self, spec: ExerciseSpec) -> list[dict]:
+        """For staff only (an instructor reviewing an exercise): each check's expected result as tables to show,
+        hidden checks included, [{"id", "name", "hidden", "tables": [{"table"?, "columns", "rows", "more"}],
+        "tables_more"}]. Never on a learner's page or in an API answer. Kinds with no tabular expectation: []."""
+        return []
+
     def supports_practice(self, spec: ExerciseSpec) -> bool:
         """Whether this exercise has public tests a learner can run without submitting."""
         return False

@@ -10,6 +10,10 @@ tables it names in `tables:` afterwards. Rules on the text itself (`options.requ
 subquery..., `options.statement`: the statement types allowed) are read on parsed tokens (graders.sql_text) and
 shown as a check of their own, which earns nothing but, failed, leaves the statement no points: the right rows
 without the construct asked for prove nothing of the skill.
+
+A visible check shows its result table: a query's rows, or each table the statement left (passed or not); a
+hidden one only its name and status. Staff see every check's expected result on the exercise page
+(`expected_preview`), never a learner.
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ MAX_SECONDS = 10.0
 MAX_ROW_CAP = 5000
 DATABASE_CAP_BYTES = 2 * 1024 * 1024
 TABLE_ROWS_SHOWN = 20
+TABLES_SHOWN = 5  # a check comparing more tables than this shows the first ones
 STEP_MARGIN_SECONDS = 3.0  # the child's start and the database's build, beside the statement's own budget
 
 MESSAGES = {
@@ -239,6 +244,23 @@ class SqlQueryGrader(Grader):
         return SandboxPlan(image=self.image, files={statement: files[statement]}, steps=steps, limits=spec.limits,
                            runtime=spec.runtime)
 
+    # --- staff preview --------------------------------------------------------------------------------------
+
+    def expected_preview(self, spec: ExerciseSpec) -> list[dict]:
+        """What the reference solution gave for each check (its rows, or the tables it left), capped as the
+        learner's own results are."""
+        preview = []
+        for check in spec.checks:
+            expect = check.get("expect") or {}
+            if "tables" in expect:
+                shown = _named_tables(expect["tables"], list(expect["tables"]))
+            else:
+                shown = {"result_tables": [_shown_table(expect)], "tables_more": 0}
+            preview.append({"id": check.get("id"), "name": check.get("name", check.get("id")),
+                            "hidden": is_hidden(check), "database": check.get("database"),
+                            "tables": shown["result_tables"], "tables_more": shown["tables_more"]})
+        return preview
+
     # --- judge ----------------------------------------------------------------------------------------------
 
     def evaluate(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
@@ -340,9 +362,12 @@ class SqlQueryGrader(Grader):
                 feedback.status = "failed"
                 feedback.message = {language: MESSAGES["table"][language].format(table=name, detail=detail[language])
                                     for language in detail}
-                feedback.details = {"result_table": _shown_table(got), "table": name}
+                feedback.details = {"result_tables": [_named_table(name, got)]}  # the one that differs
                 return
         feedback.passed, feedback.status = True, "passed"
+        # Passed, the learner still sees what their statement left, as a query's check shows its rows. judge()
+        # blanks it for a hidden check (it would show the hidden database).
+        feedback.details = _named_tables(tables, list(expect["tables"]))
 
     @staticmethod
     def _rules_feedback(spec: ExerciseSpec, statement) -> CheckFeedback | None:
@@ -366,8 +391,19 @@ class SqlQueryGrader(Grader):
         return feedback
 
 
+def _named_table(name: str, observation: dict) -> dict:
+    return {"table": inert_text(str(name), 80), **_shown_table(observation)}
+
+
+def _named_tables(tables: dict, names: list) -> dict:
+    """Feedback details showing the tables `names` of `tables` (at most TABLES_SHOWN), each labelled by its name."""
+    return {"result_tables": [_named_table(name, tables[name]) for name in names[:TABLES_SHOWN]],
+            "tables_more": max(0, len(names) - TABLES_SHOWN)}
+
+
 def _shown_table(observation: dict) -> dict:
-    """The learner's result as it is shown under a visible check: its columns and first rows."""
+    """A result as it is shown, its columns and first rows: the learner's under a visible check, or the
+    reference's in the staff preview."""
     rows = observation.get("rows", [])
     return {"columns": [inert_text(str(c), 80) for c in observation.get("columns", [])],
             "rows": [[inert_text(v, 200) if isinstance(v, str) else v for v in row] for row in rows[:TABLE_ROWS_SHOWN]],

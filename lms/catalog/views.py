@@ -73,13 +73,22 @@ def exercise(exercise_uuid: str):
                            submissions=submissions_of(current_user, row, limit=20), form=EmptyForm(),
                            hints=row.hints.get(current_language()) or row.hints.get("fr") or [],
                            editors=[(name, editor_language(name)) for name in row.files], editor_language=editor_language,
-                           preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row))
+                           preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row),
+                           expected=expected_results(row, current_user))
 
 
 def public_data(exercise: Exercise) -> dict[str, dict]:
     """The data files of the exercise a learner may download (a data-analysis exercise's visible datasets, an
     ml-model exercise's training data and inputs)."""
     return get_grader(exercise.kind).public_data(ExerciseSpec.from_dict(exercise.spec))
+
+
+def expected_results(exercise: Exercise, user) -> list[dict]:
+    """Each check's expected result (hidden checks' included), for staff reviewing what a check demands before
+    learners meet it; nothing for anyone else: it must never reach a learner's page."""
+    if not user.is_staff:
+        return []
+    return get_grader(exercise.kind).expected_preview(ExerciseSpec.from_dict(exercise.spec))
 
 
 def ranking_of(exercise: Exercise) -> dict | None:

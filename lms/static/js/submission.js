@@ -54,7 +54,14 @@
         li.appendChild(log);
       }
       if (c.details && c.details.transcript) li.appendChild(transcript(c.details.transcript, !c.passed));
-      if (c.details && c.details.result_table) li.appendChild(resultTable(c.details.result_table, !c.passed));
+      if (c.details && c.details.result_table) {
+        var caption = c.details.table ? tableCaption(c.details.table) : strings.result_table;
+        li.appendChild(resultTable(c.details.result_table, caption, !c.passed));
+      }
+      if (c.details && c.details.result_tables) {
+        c.details.result_tables.forEach(function (t) { li.appendChild(resultTable(t, tableCaption(t.table), !c.passed)); });
+        if (c.details.tables_more) li.appendChild(el("p", { "class": "muted" }, strings.more_tables));
+      }
       ul.appendChild(li);
     });
     frag.appendChild(ul);
@@ -94,9 +101,11 @@
     return String(value);
   }
 
-  function resultTable(table, open) {
+  function tableCaption(name) { return strings.table_after.replace("{name}", name); }
+
+  function resultTable(table, caption, open) {
     var details = el("details", open ? { "class": "result-table", open: "" } : { "class": "result-table" });
-    details.appendChild(el("summary", {}, strings.result_table));
+    details.appendChild(el("summary", {}, caption));
     var scroll = el("div", { "class": "table-scroll", dir: "ltr" });
     var grid = el("table", { "class": "rows" });
     var head = el("tr");

@@ -131,3 +131,67 @@ def test_a_reference_that_fails_is_named_at_import(grader, spec):
     assert fill_expected(spec, "SELECT nom FROM villages") == [
         "check exemple: the reference solution fails: no such table: villages",
         "check autre-base: the reference solution fails: no such table: villages"]
+
+
+@pytest.fixture
+def update_spec():
+    """A data-changing exercise: the visible check and the hidden one compare two tables after the statement."""
+    spec = ExerciseSpec.from_dict({
+        "kind": "sql-query", "files": ["maj.sql"],
+        "options": {"databases": {"villes": VISIBLE_DB, "autre": HIDDEN_DB}, "statement": ["update"]},
+        "checks": [{"id": "exemple", "name": "exemple", "hidden": False, "database": "villes",
+                    "tables": ["villes", "regions"]},
+                   {"id": "autre", "name": "autre", "database": "autre", "tables": ["villes", "regions"]}]})
+    assert fill_expected(spec, "UPDATE villes SET population = population + 1000 WHERE region_id = 1") == []
+    return spec
+
+
+def test_a_passing_visible_table_check_shows_each_table_after_the_statement(grader, update_spec):
+    grade = sandbox_run(grader, update_spec, "UPDATE villes SET population = population + 1000 WHERE region_id = 1")
+    assert grade.verdict == Verdict.PASSED
+    details = by_id(grade)["exemple"].details
+    assert details == {"tables_more": 0, "result_tables": [
+        {"table": "villes", "columns": ["id", "nom", "region_id", "population"], "more": 0,
+         "rows": [[1, "Agadir", 1, 422844], [2, "Oujda", 2, 494252], [3, "Taroudant", 1, 81149],
+                  [4, "Nador", 2, 161726]]},
+        {"table": "regions", "columns": ["id", "nom"], "more": 0, "rows": [[1, "Souss-Massa"], [2, "Oriental"]]}]}
+    # The hidden check passed too, and shows its name and status only: nothing of the hidden database.
+    hidden = by_id(grade)["autre"]
+    assert (hidden.passed, hidden.message, hidden.details) == (True, "", {})
+    stored = json.dumps(grade.feedback(), ensure_ascii=False)
+    assert "Errachidia" not in stored and "112390" not in stored and "Drâa" not in stored
+
+
+def test_a_failing_table_check_shows_the_table_that_differs(grader, update_spec):
+    grade = sandbox_run(grader, update_spec, "UPDATE villes SET population = population + 1000")
+    exemple = by_id(grade)["exemple"]
+    assert not exemple.passed and [t["table"] for t in exemple.details["result_tables"]] == ["villes"]
+    assert exemple.details["result_tables"][0]["rows"][1] == [2, "Oujda", 2, 495252]
+    assert by_id(grade)["autre"].details == {}
+
+
+def test_a_check_comparing_many_tables_shows_the_first_ones(grader):
+    from graders.sql_query import TABLES_SHOWN
+
+    names = [f"t{i}" for i in range(TABLES_SHOWN + 2)]
+    script = "".join(f"CREATE TABLE {name}(x INTEGER); INSERT INTO {name} VALUES ({i});" for i, name in enumerate(names))
+    spec = ExerciseSpec.from_dict({
+        "kind": "sql-query", "files": ["maj.sql"], "options": {"databases": {"a": script, "b": script}},
+        "checks": [{"id": "exemple", "hidden": False, "database": "a", "tables": names},
+                   {"id": "autre", "database": "b", "tables": names}]})
+    assert fill_expected(spec, "UPDATE t0 SET x = 10") == []
+    details = by_id(sandbox_run(grader, spec, "UPDATE t0 SET x = 10"))["exemple"].details
+    assert [t["table"] for t in details["result_tables"]] == names[:TABLES_SHOWN] and details["tables_more"] == 2
+    assert details["result_tables"][0]["rows"] == [[10]]
+
+
+def test_the_staff_preview_holds_every_checks_expected_result_hidden_ones_included(grader, spec, update_spec):
+    preview = grader.expected_preview(spec)
+    assert [(c["id"], c["hidden"], c["database"]) for c in preview] == [
+        ("exemple", False, "villes"), ("autre-base", True, "villes-cachee")]
+    assert preview[0]["tables"] == [{"columns": ["region", "habitants"], "more": 0,
+                                     "rows": [["Oriental", 655978], ["Souss-Massa", 501993]]}]
+    assert preview[1]["tables"][0]["rows"] == [["Béni Mellal-Khénifra", 196196], ["Drâa-Tafilalet", 182457]]
+    tables = grader.expected_preview(update_spec)[1]["tables"]
+    assert [t["table"] for t in tables] == ["villes", "regions"]
+    assert tables[0]["rows"][0] == [1, "Errachidia", 1, 112390]
