@@ -10,7 +10,7 @@ from lms.auth.models import User
 from lms.catalog.models import Exercise
 from lms.extensions import db
 from lms.submissions.models import Mode, Submission
-from lms.submissions.presenters import present
+from lms.submissions.presenters import files_shown, present
 
 bp = Blueprint("teaching", __name__, url_prefix="/teach")
 
@@ -39,4 +39,4 @@ def index():
 def submission(submission_id: int):
     row = db.session.get(Submission, submission_id) or abort(404)
     return render_template("teaching/submission.html", submission=row, data=present(row),
-                           learner=db.session.get(User, row.user_id))
+                           files=files_shown(row.files), learner=db.session.get(User, row.user_id))
