@@ -49,6 +49,9 @@ def load_config() -> dict:
         # kind). A host that grades only some kinds spares the others' start-up (a browser per web-page pool).
         "LMS_PREWARM_KINDS": [k.strip() for k in os.environ.get("LMS_PREWARM_KINDS", "").split(",") if k.strip()],
         "LMS_MAX_SUBMISSION_BYTES": 64 * 1024,
+        # A notebook as uploaded, outputs and pictures included (they are stripped before the submission limit
+        # above applies); under MAX_CONTENT_LENGTH, so that the learner gets this limit's message, not a bare 413.
+        "LMS_MAX_NOTEBOOK_BYTES": 512 * 1024,
         "LMS_MAX_PENDING_PER_USER": 3,
         "LMS_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Africa/Casablanca"),  # where a day (a daily quota) starts
         "LMS_MAX_GRADING_ATTEMPTS": 3,

@@ -14,10 +14,14 @@ file names and columns, other rows, so that an answer typed in by hand fails). E
 - fusionner-clients: commandes.csv, clients.csv and villes.csv (some orders name a client missing from
   clients.csv, another number per variant; city ids differ between variants);
 - graphique-mensuel: ventes.csv with dates as JJ/MM/AAAA over another span of months per variant, one planted
-  peak month per variant.
+  peak month per variant;
+- classeur-regions: ventes_regions.xlsx, an Excel workbook with one sheet per region (a title row, an empty row,
+  then the header mois / ville / montant), other regions, months, best region and peak month per variant.
 
 Deterministic: every exercise and variant has its own fixed seed (random.Random(seed)); re-running rewrites
-identical files. Standard library only. The assertions below check what the exercises rely on (the planted dirt,
+identical files. Standard library only: the workbook is written as SpreadsheetML parts in a zip with a fixed
+timestamp and no compression (so no zlib version can change its bytes); pandas reads it with openpyxl in the data
+image, as the exercise does. The assertions below check what the exercises rely on (the planted dirt,
 distinct answers between variants); a failing one means a configuration to change. Changing the data changes the
 expected observations: re-run `flask lms expect-content exercises/analyse-donnees/pandas-ventes` afterwards.
 """
@@ -26,6 +30,8 @@ from __future__ import annotations
 import csv
 import io
 import random
+import zipfile
+from xml.sax.saxutils import escape, quoteattr
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -84,6 +90,30 @@ MENSUEL = {
               "pic": (2024, 12)},
     "troisieme": {"seed": 20250743, "first_id": 901, "start": (2025, 3), "months": 9, "per_month": (11, 18),
                   "pic": (2025, 8)},
+}
+
+# classeur-regions: region -> its cities (the sheet's rows), and per variant the regions (in the workbook's sheet
+# order), the months, the planted best region and peak month.
+REGION_CITIES = {
+    "Casablanca-Settat": ["Casablanca", "Mohammédia", "El Jadida", "Settat"],
+    "Rabat-Salé-Kénitra": ["Rabat", "Salé", "Kénitra"],
+    "Fès-Meknès": ["Fès", "Meknès", "Ifrane"],
+    "Marrakech-Safi": ["Marrakech", "Safi", "Essaouira"],
+    "Tanger-Tétouan-Al Hoceïma": ["Tanger", "Tétouan", "Al Hoceïma"],
+    "Souss-Massa": ["Agadir", "Taroudant", "Tiznit"],
+    "Oriental": ["Oujda", "Nador", "Berkane"],
+    "Drâa-Tafilalet": ["Errachidia", "Ouarzazate"],
+    "Béni Mellal-Khénifra": ["Béni Mellal", "Khouribga"],
+}
+CLASSEUR = {
+    "exemple": {"seed": 20250854, "regions": ["Rabat-Salé-Kénitra", "Casablanca-Settat", "Marrakech-Safi",
+                                              "Fès-Meknès"],
+                "start": (2025, 1), "months": 6, "meilleure": "Casablanca-Settat", "pic": (2025, 3)},
+    "autre": {"seed": 20250852, "regions": ["Souss-Massa", "Oriental", "Tanger-Tétouan-Al Hoceïma",
+                                            "Casablanca-Settat", "Drâa-Tafilalet"],
+              "start": (2024, 7), "months": 6, "meilleure": "Tanger-Tétouan-Al Hoceïma", "pic": (2024, 12)},
+    "troisieme": {"seed": 20250853, "regions": ["Béni Mellal-Khénifra", "Fès-Meknès", "Marrakech-Safi"],
+                  "start": (2025, 1), "months": 9, "meilleure": "Marrakech-Safi", "pic": (2025, 8)},
 }
 
 
@@ -304,16 +334,132 @@ def build_mensuel(config: dict) -> dict[str, str]:
     return {"ventes.csv": to_csv(["id_vente", "date", "ville", "categorie", "montant"], rows)}
 
 
+# --- classeur-regions: an Excel workbook, written with the standard library ------------------------------------
+
+XLSX_FIXED_TIME = (2025, 1, 1, 0, 0, 0)  # every zip entry's timestamp: the same bytes on every run
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+# Cell styles (indexes into styles.xml's cellXfs): 0 plain, 1 bold (title, header), 2 an amount (#,##0.00).
+PLAIN, BOLD, AMOUNT = 0, 1, 2
+STYLES = (f'<styleSheet xmlns="{MAIN_NS}"><numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
+          '</numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+          '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+          '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+          '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+          '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+          '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+          '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+          '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+          '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def column_letter(index: int) -> str:
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index]  # the sheets have a few columns only
+
+
+def sheet_xml(rows: list[list], widths: list[int]) -> str:
+    """A worksheet: rows of (value, style) cells, None for an empty cell; text as inline strings (no shared
+    string table to keep in step), numbers as numbers."""
+    lines = []
+    for number, row in enumerate(rows, start=1):
+        cells = []
+        for column, cell in enumerate(row):
+            if cell is None:
+                continue
+            value, style = cell
+            ref = f"{column_letter(column)}{number}"
+            if isinstance(value, str):
+                cells.append(f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
+            else:
+                cells.append(f'<c r="{ref}" s="{style}"><v>{value}</v></c>')
+        lines.append(f'<row r="{number}">{"".join(cells)}</row>')
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1))
+    return (f'<worksheet xmlns="{MAIN_NS}"><cols>{cols}</cols><sheetData>{"".join(lines)}</sheetData></worksheet>')
+
+
+def xlsx(sheets: dict[str, str]) -> bytes:
+    """A workbook of {sheet name: worksheet XML}, as bytes."""
+    names = list(sheets)
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names), "not an Excel sheet name"
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SHEET_TYPE}"/>'
+                        for i in range(1, len(names) + 1))
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            f'{overrides}</Types>'),
+        "_rels/.rels": (f'<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rId1" '
+                        f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>'
+            + "".join(f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>'
+                      for i, name in enumerate(names, start=1)) + '</sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{PACKAGE_REL_NS}">'
+            + "".join(f'<Relationship Id="rId{i}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                      for i in range(1, len(names) + 1))
+            + f'<Relationship Id="rId{len(names) + 1}" Type="{REL_NS}/styles" Target="styles.xml"/>'
+              '</Relationships>'),
+        "xl/styles.xml": STYLES,
+        **{f"xl/worksheets/sheet{i}.xml": sheets[name] for i, name in enumerate(names, start=1)},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, xml in parts.items():
+            info = zipfile.ZipInfo(name, date_time=XLSX_FIXED_TIME)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + xml)
+    return buffer.getvalue()
+
+
+def build_classeur(config: dict) -> dict[str, bytes]:
+    rng = random.Random(config["seed"])
+    spans = [f"{year}-{month:02d}" for year, month in months(config["start"], config["months"])]
+    peak = f"{config['pic'][0]}-{config['pic'][1]:02d}"
+    sheets, by_region, by_month = {}, {}, {}
+    for region in config["regions"]:
+        cities = REGION_CITIES[region]
+        level = {city: rng.uniform(9000, 22000) * (1.0 if i else 2.2) for i, city in enumerate(cities)}
+        if region == config["meilleure"]:
+            level = {city: value * 1.7 for city, value in level.items()}
+        rows = [[(f"Ventes mensuelles, région {region} (DH)", BOLD)], [], [("mois", BOLD), ("ville", BOLD),
+                                                                          ("montant", BOLD)]]
+        for month in spans:
+            season = 1.55 if month == peak else rng.uniform(0.8, 1.15)
+            for city in cities:
+                value = round(level[city] * season * rng.uniform(0.85, 1.15), 2)
+                rows.append([(month, PLAIN), (city, PLAIN), (value, AMOUNT)])
+                by_region[region] = by_region.get(region, 0.0) + value
+                by_month[month] = by_month.get(month, 0.0) + value
+        sheets[region] = sheet_xml(rows, [12, 16, 14])
+    regions = sorted(by_region, key=by_region.get, reverse=True)
+    assert regions[0] == config["meilleure"], f"best region {regions[0]}, not {config['meilleure']}: {by_region}"
+    # Totals far apart, so that the order of the regions does not hang on a rounding.
+    assert all(by_region[a] - by_region[b] > 1000 for a, b in zip(regions, regions[1:])), by_region
+    ranked = sorted(by_month, key=by_month.get, reverse=True)
+    assert ranked[0] == peak and by_month[ranked[0]] - by_month[ranked[1]] > 1000, f"peak month {ranked[0]}"
+    return {"ventes_regions.xlsx": xlsx(sheets)}
+
+
 EXERCISES = {
     "nettoyer-ventes": (NETTOYER, build_nettoyer),
     "ventes-par-categorie": (PAR_CATEGORIE, build_par_categorie),
     "fusionner-clients": (FUSIONNER, build_fusionner),
     "graphique-mensuel": (MENSUEL, build_mensuel),
+    "classeur-regions": (CLASSEUR, build_classeur),
 }
 
 
-def build_all() -> dict[str, str]:
-    """Every data file of the module: {path relative to MODULE ("<exercise>/data/<variant>/<file>"): text}."""
+def build_all() -> dict[str, str | bytes]:
+    """Every data file of the module: {path relative to MODULE ("<exercise>/data/<variant>/<file>"): its text (CSV)
+    or bytes (a workbook)}."""
     files = {}
     for exercise, (configs, builder) in EXERCISES.items():
         names = None
@@ -326,17 +472,24 @@ def build_all() -> dict[str, str]:
     return files
 
 
+def encoded(content: str | bytes) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
 def main() -> None:
     files = build_all()
     for exercise in EXERCISES:  # files of an earlier run that the generator no longer writes
         for path in sorted((MODULE / exercise / "data").rglob("*")):
             if path.is_file() and path.relative_to(MODULE).as_posix() not in files:
                 path.unlink()
-    for relative, text in files.items():
+    for relative, content in files.items():
         path = MODULE / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    sizes = ", ".join(f"{exercise} {sum(len(t.encode('utf-8')) for r, t in files.items() if r.startswith(exercise + '/'))}"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    sizes = ", ".join(f"{exercise} {sum(len(encoded(c)) for r, c in files.items() if r.startswith(exercise + '/'))}"
                       f" bytes" for exercise in EXERCISES)
     print(f"{len(files)} file(s) written under {MODULE.relative_to(ROOT)}: {sizes}")
 

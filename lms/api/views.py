@@ -14,8 +14,8 @@ from lms.grading.queue import wait_for_change
 from lms.i18n import current_language, localized
 from lms.submissions.models import Mode, Status
 from lms.submissions.presenters import present
-from lms.submissions.services import (SubmissionRejected, create_submission, files_from_archive, submissions_of,
-                                      visible_submission)
+from lms.submissions.services import (SubmissionRejected, create_submission, files_from_archive, files_from_notebook,
+                                      submissions_of, visible_submission)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -49,6 +49,8 @@ def api_user():
 def http_error(exc: HTTPException):
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 413: "too_large"}.get(exc.code, "error")
+    if exc.code == 413:  # a body over MAX_CONTENT_LENGTH (a large notebook, say): werkzeug's text is English only
+        return error(code, _("What you sent is too large."), 413)
     return error(code, exc.description, exc.code)
 
 
@@ -73,10 +75,15 @@ def submit(exercise_uuid: str):
     exercise = exercise_by_uuid(exercise_uuid)
     if exercise is None:
         return error("unknown_exercise", _("No such exercise."), 404)
-    """JSON {"files": {...}, "mode": "graded" | "practice"}, or a multipart `archive` (and `mode`) field."""
+    """JSON {"files": {...}, "mode": "graded" | "practice"}, or a multipart `archive` or `notebook` (.ipynb) field
+    (and `mode`). A notebook sent as the text of its file in "files" is checked and stripped the same way."""
     try:
         if "archive" in request.files:  # multipart upload of a zip or tar
             files = files_from_archive(request.files["archive"].read())
+            mode = request.form.get("mode")
+        elif "notebook" in request.files:
+            notebook = request.files["notebook"]
+            files = files_from_notebook(exercise, notebook.filename, notebook.read())
             mode = request.form.get("mode")
         else:
             payload = request.get_json(silent=True)

@@ -16,6 +16,7 @@ from lms.catalog.rendering import render_markdown
 from lms.extensions import db
 from lms.i18n import current_language, localized
 from lms.leaderboards import services as leaderboards
+from lms.submissions import notebooks
 from lms.submissions.services import submissions_of
 
 bp = Blueprint("catalog", __name__)
@@ -69,10 +70,13 @@ def module(track_slug: str, module_slug: str):
 def exercise(exercise_uuid: str):
     row = exercise_or_404(exercise_uuid)
     statement = render_markdown(localized(row.statements, current_language()))
+    # A notebook is handed in as a file (downloaded, run in the learner's Jupyter, uploaded), not typed in here.
+    notebook = next((name for name in row.files if notebooks.is_notebook(name)), None)
     return render_template("catalog/exercise.html", exercise=row, statement=statement,
                            submissions=submissions_of(current_user, row, limit=20), form=EmptyForm(),
                            hints=row.hints.get(current_language()) or row.hints.get("fr") or [],
-                           editors=[(name, editor_language(name)) for name in row.files], editor_language=editor_language,
+                           editors=[(name, editor_language(name)) for name in row.files if name != notebook],
+                           editor_language=editor_language, notebook=notebook,
                            preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row),
                            expected=expected_results(row, current_user))
 
@@ -113,6 +117,21 @@ def exercise_data(exercise_uuid: str, name: str):
     mimetype = DATA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
                      download_name=name.replace("/", "-"), max_age=0)
+
+
+STARTER_TYPES = {notebooks.SUFFIX: notebooks.MEDIA_TYPE}
+
+
+@bp.route("/exercises/<exercise_uuid>/starter/<name>")
+@login_required
+def exercise_starter(exercise_uuid: str, name: str):
+    """A starter file as a download (the notebook a learner opens in their own Jupyter), never shown inline."""
+    row = exercise_or_404(exercise_uuid)
+    if name not in row.files:
+        abort(404)
+    data = row.starter_files.get(name, "").encode("utf-8")
+    mimetype = STARTER_TYPES.get(PurePosixPath(name).suffix.lower(), "text/plain")
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
 
 def editor_language(name: str) -> str:

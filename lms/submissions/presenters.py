@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from lms.grading.queue import queue_position
 from lms.i18n import localized
 from lms.submissions.models import Status, Submission
+from lms.submissions.notebooks import code_cells, is_notebook
 
 VERDICT_LABELS = {
     "passed": _l("Passed"),
@@ -104,3 +105,12 @@ def present(submission: Submission, with_files: bool = False) -> dict:
     if with_files:
         data["files"] = submission.files
     return data
+
+
+def files_shown(files: dict[str, str]) -> list[dict]:
+    """A submission's files as its pages show them: a notebook as its code cells (never its JSON), others as text."""
+    shown = []
+    for name, text in files.items():
+        cells = code_cells(text) if is_notebook(name) else None
+        shown.append({"name": name, "text": text, "cells": cells})
+    return shown

@@ -17,6 +17,7 @@ from lms.grading.queue import enqueue_grading
 from lms.leaderboards.services import daily_quota, used_today
 from lms.programme.scope import scope_of
 from lms.submissions.models import Mode, Status, Submission, SubmissionArtifact
+from lms.submissions.notebooks import NotebookRefused, clean_notebook, is_notebook
 from sandboxes.archives import ArchiveRejected, extract_archive
 
 
@@ -43,6 +44,44 @@ def files_from_archive(data: bytes) -> dict[str, str]:
         raise SubmissionRejected("wrong_files", _l("Each file must be text.")) from None
 
 
+def files_from_notebook(exercise: Exercise, filename: str, data: bytes) -> dict[str, str]:
+    """An uploaded .ipynb file as the exercise's notebook (checked and stripped by validate_files, as a notebook
+    sent as text through the API is)."""
+    notebooks = [name for name in exercise.files if is_notebook(name)]
+    if not notebooks:
+        raise SubmissionRejected("wrong_files", _l("This exercise does not take a notebook."))
+    if not is_notebook(filename or ""):
+        raise SubmissionRejected("wrong_files", _l("Upload a Jupyter notebook: a file whose name ends in .ipynb."))
+    limit = current_app.config["LMS_MAX_NOTEBOOK_BYTES"]
+    if len(data) > limit:
+        raise SubmissionRejected("too_large", _l("Your notebook is %(size)d bytes; the limit is %(limit)d bytes.",
+                                                 size=len(data), limit=limit), 413)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SubmissionRejected("bad_notebook", _l("This file is not a notebook: it is not UTF-8 text.")) from None
+    return {notebooks[0]: text}
+
+
+def cleaned_notebooks(files: dict[str, str]) -> dict[str, str]:
+    """Each notebook of `files` checked and reduced to its cells' sources (its outputs were made elsewhere)."""
+    limit = current_app.config["LMS_MAX_NOTEBOOK_BYTES"]
+    cleaned = {}
+    for name, text in files.items():
+        if not is_notebook(name):
+            cleaned[name] = text
+            continue
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            raise SubmissionRejected("too_large", _l("Your notebook is %(size)d bytes; the limit is %(limit)d bytes.",
+                                                     size=size, limit=limit), 413)
+        try:
+            cleaned[name] = clean_notebook(text)
+        except NotebookRefused as exc:
+            raise SubmissionRejected("bad_notebook", exc.message, exc.http_status) from None
+    return cleaned
+
+
 def validate_files(exercise: Exercise, files) -> dict[str, str]:
     if not isinstance(files, dict) or not files:
         raise SubmissionRejected("wrong_files", _l("Send the exercise's files as a mapping of name to code."))
@@ -56,6 +95,7 @@ def validate_files(exercise: Exercise, files) -> dict[str, str]:
         raise SubmissionRejected("wrong_files", _l("Missing file(s): %(names)s.", names=", ".join(missing)))
     if not all(isinstance(text, str) for text in files.values()):
         raise SubmissionRejected("wrong_files", _l("Each file must be text."))
+    files = cleaned_notebooks(files)  # what is stored and measured is the stripped notebook
     size = sum(len(text.encode("utf-8", "surrogatepass")) for text in files.values())
     limit = current_app.config["LMS_MAX_SUBMISSION_BYTES"]
     if size > limit:

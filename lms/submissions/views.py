@@ -5,9 +5,9 @@ from flask_login import current_user, login_required
 
 from lms.auth.forms import EmptyForm
 from lms.catalog.views import exercise_or_404
-from lms.submissions.presenters import present
+from lms.submissions.presenters import files_shown, present
 from lms.submissions.services import (SubmissionRejected, artifact_of, create_submission, files_from_archive,
-                                      submissions_of, visible_submission)
+                                      files_from_notebook, submissions_of, visible_submission)
 
 bp = Blueprint("submissions", __name__)
 
@@ -21,8 +21,11 @@ def submit(exercise_uuid: str):
         abort(400)
     try:
         upload = request.files.get("archive")
+        notebook = request.files.get("notebook")
         if upload is not None and upload.filename:
             files = files_from_archive(upload.read())
+        elif notebook is not None:
+            files = files_from_notebook(exercise, notebook.filename, notebook.read())
         else:
             files = {name: request.form.get(f"file:{name}") for name in exercise.files
                      if f"file:{name}" in request.form}
@@ -44,6 +47,7 @@ def mine():
 def detail(submission_id: int):
     submission = visible_submission(current_user, submission_id) or abort(404)
     return render_template("submissions/detail.html", submission=submission, data=present(submission),
+                           files=files_shown(submission.files),
                            staff_view=current_user.is_staff and submission.user_id != current_user.id)
 
 

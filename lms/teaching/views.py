@@ -13,7 +13,7 @@ from lms.catalog.models import Exercise
 from lms.extensions import db
 from lms.programme.scope import scope_of
 from lms.submissions.models import Mode, Submission
-from lms.submissions.presenters import present
+from lms.submissions.presenters import files_shown, present
 
 bp = Blueprint("teaching", __name__, url_prefix="/teach")
 
@@ -45,4 +45,4 @@ def submission(submission_id: int):
     if row is None or not scope_of(current_user).sees_learner(row.user_id):
         abort(404)
     return render_template("teaching/submission.html", submission=row, data=present(row),
-                           learner=db.session.get(User, row.user_id))
+                           files=files_shown(row.files), learner=db.session.get(User, row.user_id))

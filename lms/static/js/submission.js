@@ -205,19 +205,31 @@
       });
   }
 
+  // The request's body: the typed-in files as JSON, or the uploaded notebook as multipart (the browser sets the
+  // boundary, so no Content-Type of ours).
+  function request(mode) {
+    var headers = { "Accept": "application/json", "X-CSRFToken": csrf };
+    var upload = form.querySelector("input[type=file][name=notebook]");
+    if (upload) {
+      var data = new FormData();
+      data.append("notebook", upload.files[0]);
+      data.append("mode", mode);
+      return { method: "POST", credentials: "same-origin", headers: headers, body: data };
+    }
+    var files = {};
+    form.querySelectorAll("textarea[data-file]").forEach(function (t) { files[t.dataset.file] = t.value; });
+    headers["Content-Type"] = "application/json";
+    return { method: "POST", credentials: "same-origin", headers: headers,
+             body: JSON.stringify({ files: files, mode: mode }) };
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     errorBox.textContent = "";
-    var files = {};
-    form.querySelectorAll("textarea[data-file]").forEach(function (t) { files[t.dataset.file] = t.value; });
     var clicked = event.submitter || document.getElementById("submit-button");
     var mode = clicked && clicked.value === "practice" ? "practice" : "graded";
     busy(clicked);
-    fetch(form.dataset.apiUrl, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ files: files, mode: mode })
-    }).then(function (r) {
+    fetch(form.dataset.apiUrl, request(mode)).then(function (r) {
       return r.json().then(function (data) { return { ok: r.ok, data: data }; });
     }).then(function (res) {
       if (!res.ok) {
