@@ -138,14 +138,14 @@ def test_an_uploaded_notebook_is_stored_without_its_outputs_and_shown_as_escaped
 
 
 def test_the_cells_read_left_to_right_in_an_arabic_page_and_on_the_staff_page(client, auth, learner, exercise,
-                                                                               make_user):
+                                                                               make_staff):
     upload_form(client, exercise, notebook_of("total = 1 + 1\n").encode())
     [submission] = stored()
     page = client.get(f"/submissions/{submission.id}?lang=ar").get_data(as_text=True)
     assert re.search(r'<html lang="ar" dir="rtl"', page)
     assert re.search(r'<h3>[^<]*1[^<]*</h3><pre class="code" dir="ltr"[^>]*>total = 1 \+ 1', page)
     auth.logout()
-    auth.login(make_user("instructor"))
+    auth.login(make_staff())
     staff = client.get(f"/teach/submissions/{submission.id}").get_data(as_text=True)
     assert re.search(r'<pre class="code" dir="ltr">total = 1 \+ 1', staff) and '"cell_type"' not in staff
 
