@@ -207,6 +207,7 @@ def fresh_request_caches():
     from flask_babel import refresh
 
     g.pop("_login_user", None)
+    g.pop("_scopes", None)  # lms.programme.scope's per-request cache
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     refresh()
 

@@ -40,9 +40,16 @@ def visible_cohort_or_404(cohort_id: int) -> Cohort:
 
 # --- the programme page: cohorts in scope, with filters, and the forms to add centres and cohorts ----------------
 
-def centre_form_for(scope) -> CentreForm | None:
-    regions = db.session.scalars(select(Region).order_by(Region.position)).all()
-    allowed = [r for r in regions if scope.manages_region(r.id)]
+def all_regions() -> list[Region]:
+    return db.session.scalars(select(Region).order_by(Region.position)).all()
+
+
+def centres_in(scope) -> list[Centre]:
+    return db.session.scalars(scope.centres().options(selectinload(Centre.region)).order_by(Centre.name)).all()
+
+
+def centre_form_for(scope, regions=None) -> CentreForm | None:
+    allowed = [r for r in regions or all_regions() if scope.manages_region(r.id)]
     if not allowed:
         return None
     form = CentreForm(prefix="centre")
@@ -50,26 +57,27 @@ def centre_form_for(scope) -> CentreForm | None:
     return form
 
 
-def cohort_form_for(scope) -> CohortForm | None:
-    centres = db.session.scalars(scope.centres().options(selectinload(Centre.region)).order_by(Centre.name)).all()
-    allowed = [c for c in centres if scope.manages_centre(c)]
+def cohort_form_for(scope, centres=None, tracks=None) -> CohortForm | None:
+    allowed = [c for c in (centres if centres is not None else centres_in(scope)) if scope.manages_centre(c)]
     if not allowed:
         return None
     form = CohortForm(prefix="cohort")
     form.centre.choices = [SelectChoice(c.id, f"{c.name} ({localized(c.region.name)})") for c in allowed]
-    tracks = db.session.scalars(select(Track).where(Track.archived.is_(False)).order_by(Track.position)).all()
-    form.track.choices = [SelectChoice(t.id, localized(t.title)) for t in tracks]
+    if tracks is None:
+        tracks = db.session.scalars(select(Track).order_by(Track.position)).all()
+    form.track.choices = [SelectChoice(t.id, localized(t.title)) for t in tracks if not t.archived]
     return form
 
 
-def grant_form_for(scope) -> GrantForm | None:
+def grant_form_for(scope, regions=None, centres=None) -> GrantForm | None:
     if not scope.grants_roles:
         return None
     form = GrantForm(prefix="grant")
-    form.region.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(r.id, localized(r.name)) for r in db.session.scalars(select(Region).order_by(Region.position))]
-    form.centre.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(c.id, c.name) for c in db.session.scalars(select(Centre).order_by(Centre.name))]
+    form.region.choices = [SelectChoice(0, "—")] + [SelectChoice(r.id, localized(r.name))
+                                                     for r in regions or all_regions()]
+    # Whoever gives roles sees every centre (scope.everything): those in scope are all of them.
+    form.centre.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name)
+                                                     for c in (centres if centres is not None else centres_in(scope))]
     return form
 
 
@@ -94,16 +102,15 @@ def render_index(status: int = 200, centre_form=None, cohort_form=None, grant_fo
         select(Enrolment.cohort_id, func.count(Enrolment.id))
         .where(Enrolment.cohort_id.in_(ids), Enrolment.withdrawn_at.is_(None))
         .group_by(Enrolment.cohort_id)).all()) if ids else {}
-    centres = db.session.scalars(scope.centres().options(selectinload(Centre.region)).order_by(Centre.name)).all()
+    centres, every_region = centres_in(scope), all_regions()
     region_ids = {c.region_id for c in centres}
-    regions = [r for r in db.session.scalars(select(Region).order_by(Region.position))
-               if scope.everything or r.id in region_ids or r.id in scope.region_ids]
+    regions = [r for r in every_region if scope.everything or r.id in region_ids or r.id in scope.region_ids]
     tracks = db.session.scalars(select(Track).order_by(Track.position)).all()
     return render_template("programme/index.html", cohorts=cohorts, counts=counts, centres=centres, regions=regions,
                            tracks=tracks, filters=filters, scope=scope,
-                           centre_form=centre_form or centre_form_for(scope),
-                           cohort_form=cohort_form or cohort_form_for(scope),
-                           grant_form=grant_form or grant_form_for(scope)), status
+                           centre_form=centre_form or centre_form_for(scope, every_region),
+                           cohort_form=cohort_form or cohort_form_for(scope, centres, tracks),
+                           grant_form=grant_form or grant_form_for(scope, every_region, centres)), status
 
 
 @bp.route("/")
