@@ -14,7 +14,7 @@ from lms.catalog.models import Track
 from lms.extensions import db
 from lms.i18n import localized
 from lms.programme import services
-from lms.programme.forms import ROLE_LABELS, CentreForm, CohortForm, EmailForm, GrantForm, StatusForm, WithdrawForm
+from lms.programme.forms import CentreForm, CohortForm, EmailForm, GrantForm, StatusForm, WithdrawForm
 from lms.programme.models import Centre, Cohort, CohortStatus, Enrolment, Region, RoleGrant, ScopedRole
 from lms.programme.scope import scope_of
 from lms.programme.services import ProgrammeError
@@ -192,7 +192,7 @@ def render_cohort(cohort: Cohort, status: int = 200, **forms):
         enrol_form=forms.get("enrol_form") or (EmailForm(prefix="enrol") if manages else None),
         instructor_form=forms.get("instructor_form") or (EmailForm(prefix="instructor") if manages else None),
         withdraw_form=WithdrawForm(prefix="withdraw") if manages else None,
-        failed_withdrawal=forms.get("failed_withdrawal"), role_labels=ROLE_LABELS), status
+        failed_withdrawal=forms.get("failed_withdrawal")), status
 
 
 @bp.route("/cohorts/<int:cohort_id>")
@@ -201,19 +201,26 @@ def cohort(cohort_id: int):
     return render_cohort(visible_cohort_or_404(cohort_id))
 
 
+def by_email(cohort_id: int, prefix: str, write, done):
+    """A cohort page's form of one e-mail address (enrol a learner, add an instructor): the write, then its
+    message; a refusal renders the page with the form and its message."""
+    cohort = visible_cohort_or_404(cohort_id)
+    form = EmailForm(prefix=prefix)
+    if not form.validate_on_submit():
+        return render_cohort(cohort, 400, **{f"{prefix}_form": form})
+    try:
+        row = write(current_user, cohort, form.email.data)
+    except ProgrammeError as error:
+        return render_cohort(cohort, refused(error), **{f"{prefix}_form": form})
+    flash(done(row.user.name), "info")
+    return redirect(url_for("programme.cohort", cohort_id=cohort.id), 303)
+
+
 @bp.route("/cohorts/<int:cohort_id>/enrolments", methods=["POST"])
 @staff_required
 def enrol(cohort_id: int):
-    cohort = visible_cohort_or_404(cohort_id)
-    form = EmailForm(prefix="enrol")
-    if not form.validate_on_submit():
-        return render_cohort(cohort, 400, enrol_form=form)
-    try:
-        enrolment = services.enrol_learner(current_user, cohort, form.email.data)
-    except ProgrammeError as error:
-        return render_cohort(cohort, refused(error), enrol_form=form)
-    flash(_("%(name)s joined the cohort.", name=enrolment.user.name), "info")
-    return redirect(url_for("programme.cohort", cohort_id=cohort.id), 303)
+    return by_email(cohort_id, "enrol", services.enrol_learner,
+                    lambda name: _("%(name)s joined the cohort.", name=name))
 
 
 @bp.route("/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
@@ -238,16 +245,8 @@ def withdraw(cohort_id: int, enrolment_id: int):
 @bp.route("/cohorts/<int:cohort_id>/instructors", methods=["POST"])
 @staff_required
 def add_instructor(cohort_id: int):
-    cohort = visible_cohort_or_404(cohort_id)
-    form = EmailForm(prefix="instructor")
-    if not form.validate_on_submit():
-        return render_cohort(cohort, 400, instructor_form=form)
-    try:
-        grant = services.assign_instructor(current_user, cohort, form.email.data)
-    except ProgrammeError as error:
-        return render_cohort(cohort, refused(error), instructor_form=form)
-    flash(_("%(name)s teaches this cohort.", name=grant.user.name), "info")
-    return redirect(url_for("programme.cohort", cohort_id=cohort.id), 303)
+    return by_email(cohort_id, "instructor", services.assign_instructor,
+                    lambda name: _("%(name)s teaches this cohort.", name=name))
 
 
 @bp.route("/cohorts/<int:cohort_id>/status", methods=["POST"])
