@@ -877,6 +877,8 @@ class Stack:
     def create_learners(self, count: int) -> list[tuple[int, str]]:
         """(user id, API token) of `count` new learner accounts."""
         from lms.auth.services import create_user, issue_api_token
+        from lms.clock import utcnow
+        from lms.deadlines.services import enrol_in_open_cohorts
         from lms.extensions import db
 
         out = []
@@ -885,6 +887,9 @@ class Stack:
                 user = create_user(f"bench-learner-{i + 1}@bench.invalid", f"Bench learner {i + 1}",
                                    secrets.token_urlsafe(12), "learner")
                 out.append((user.id, issue_api_token(user)))
+            # Learners reach only their cohorts' published modules: these are in open cohorts publishing all.
+            enrol_in_open_cohorts([user_id for user_id, _ in out], "Centre des mesures", "casablanca-settat",
+                                  opens_at=utcnow())
             db.session.remove()
         return out
 

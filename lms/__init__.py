@@ -30,14 +30,16 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.api.views import bp as api_bp
     from lms.auth.views import bp as auth_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.deadlines.views import bp as deadlines_bp
     from lms.exports.views import bp as exports_bp
+    from lms.gradebook.views import bp as gradebook_bp
     from lms.leaderboards.views import bp as leaderboards_bp
     from lms.programme.views import bp as programme_bp
     from lms.submissions.views import bp as submissions_bp
     from lms.teaching.views import bp as teaching_bp
 
-    for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp, exports_bp,
-                      admin_bp, api_bp):
+    for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp,
+                      deadlines_bp, gradebook_bp, exports_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API checks CSRF itself for session requests; token requests carry no cookie
 
@@ -80,6 +82,13 @@ def register_templating(app: Flask) -> None:
         return {"lang": current_language(), "dir": text_direction(), "tr": localized,
                 "language_form": LanguageForm(language=current_language(), next=request.full_path),
                 "logout_form": EmptyForm(), "verdict_labels": VERDICT_LABELS, "current_user": current_user}
+
+    from lms.clock import to_local
+
+    @app.template_filter("local_time")
+    def local_time(moment):
+        """A stored moment shown in the programme's time zone."""
+        return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
     @app.after_request
     def security_headers(response):

@@ -127,14 +127,30 @@ def demo_users():
     created = create_demo_accounts()
     cohort = create_demo_programme(utcnow().date().replace(day=1))
     if cohort is not None:
-        click.echo(f"demo programme: {cohort.centre.name}, one running cohort per track; the demo learners are in "
-                   f"{cohort.name!r}, taught by the demo instructor")
+        click.echo(f"demo programme: {cohort.centre.name}, one running cohort per track, every module published "
+                   "(due dates two weeks apart); the demo learners are in each, taught by the demo instructor")
     if not created:
         click.echo("demo accounts already exist (passwords were printed when they were created)")
         return
     click.echo("Demo accounts (shown once, keep them):")
     for email, password, role in created:
         click.echo(f"  {role:<10} {email:<32} {password}")
+
+
+@lms_cli.command("recompute-grades")
+def recompute_grades_command():
+    """Rewrite every stored grade from the graded submissions, the windows and the late policies (after a
+    restore, or if a worker could not update a gradebook)."""
+    from sqlalchemy import select
+
+    from lms.deadlines.services import refresh_windows
+    from lms.extensions import db
+    from lms.gradebook.services import recompute_all
+    from lms.programme.models import Cohort
+
+    for cohort_id in db.session.scalars(select(Cohort.id)).all():
+        refresh_windows(cohort_id)
+    click.echo(f"{recompute_all()} stored grade(s) rewritten")
 
 
 @lms_cli.command("grant-role")

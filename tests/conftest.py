@@ -232,8 +232,35 @@ def compiled_catalogs():
 
 
 @pytest.fixture
-def content(app):
-    """The bundled library, imported; returns {slug: Exercise}."""
+def admitted(app):
+    """The learners the fixtures made this test, who reach the whole catalog through test cohorts
+    (tests/cohort_support.py); `refresh()` after content changes publishes the new modules to them."""
+    return Admitted()
+
+
+class Admitted:
+    def __init__(self):
+        self.user_ids: set[int] = set()
+        self.enabled = True  # tests of the programme's own rules turn it off: their learners start in no cohort
+
+    def add(self, user) -> None:
+        from tests.cohort_support import open_catalog
+
+        if not self.enabled:
+            return
+        self.user_ids.add(user.id)
+        open_catalog([user.id])
+
+    def refresh(self) -> None:
+        from tests.cohort_support import open_catalog
+
+        if self.enabled:
+            open_catalog(self.user_ids)
+
+
+@pytest.fixture
+def content(app, admitted):
+    """The bundled library, imported (and published to the test cohorts); returns {slug: Exercise}."""
     from sqlalchemy import select
 
     from lms.catalog.importer import import_library
@@ -241,6 +268,7 @@ def content(app):
     from lms.extensions import db
 
     import_library(CONTENT_DIR)
+    admitted.refresh()
     return {e.slug: e for e in db.session.scalars(select(Exercise))}
 
 
@@ -251,14 +279,19 @@ def solution_of(slug: str, kind: str = "solution") -> dict[str, str]:
 
 
 @pytest.fixture
-def make_user(app):
+def make_user(app, admitted):
+    """An account; a learner is enrolled in the test cohorts that open the whole catalog, unless `enrol=False`
+    (a learner in no cohort, who sees nothing) or the test enrols them in a cohort of its own."""
     from lms.auth.services import create_user
 
     counter = iter(range(1, 10_000))
 
-    def factory(role: str = "learner", email: str | None = None, name: str | None = None):
+    def factory(role: str = "learner", email: str | None = None, name: str | None = None, enrol: bool = True):
         number = next(counter)
-        return create_user(email or f"{role}{number}@test.ma", name or f"{role.title()} {number}", PASSWORD, role)
+        user = create_user(email or f"{role}{number}@test.ma", name or f"{role.title()} {number}", PASSWORD, role)
+        if role == "learner" and enrol:
+            admitted.add(user)
+        return user
 
     return factory
 
@@ -267,8 +300,9 @@ class Programme:
     """Rows of the programme's organisation for a test: centres, cohorts, enrolments, role grants. Written directly
     (the services' own rules are tested in tests/integration/programme)."""
 
-    def __init__(self):
+    def __init__(self, admitted=None):
         self.numbers = itertools.count(1)
+        self.admitted = admitted
 
     def track(self):
         from sqlalchemy import select
@@ -296,9 +330,11 @@ class Programme:
         db.session.flush()
         exercise = Exercise(uuid=str(uuid.uuid4()), module_id=module.id, source_id=source.id, slug="test-exercise",
                             kind="python", title={"fr": "Exercice de test", "en": "Test exercise"},
-                            spec={"files": ["solution.py"], "checks": []})
+                            spec={"kind": "python", "files": ["solution.py"], "checks": []})
         db.session.add(exercise)
         db.session.commit()
+        if self.admitted is not None:
+            self.admitted.refresh()
         return exercise
 
     def centre(self, region: str = "casablanca-settat", name: str | None = None):
@@ -327,13 +363,31 @@ class Programme:
         return cohort
 
     def enrol(self, learner, cohort):
+        from lms.deadlines.services import refresh_windows
         from lms.extensions import db
         from lms.programme.models import Enrolment
+        from tests.cohort_support import leave_test_cohort
 
+        leave_test_cohort(learner.id, cohort.track_id)
         enrolment = Enrolment(cohort_id=cohort.id, user_id=learner.id)
         db.session.add(enrolment)
-        db.session.commit()
+        db.session.flush()
+        refresh_windows(cohort.id, [learner.id])
         return enrolment
+
+    def publish(self, cohort, module, opens_at=None, due_at=None, cutoff_at=None):
+        """A module published to a cohort (open since 2000 unless `opens_at`), its learners' windows stored."""
+        from lms.deadlines.models import Publication
+        from lms.deadlines.services import refresh_windows
+        from lms.extensions import db
+        from tests.cohort_support import OPEN_SINCE
+
+        publication = Publication(cohort_id=cohort.id, module_id=module.id, opens_at=opens_at or OPEN_SINCE,
+                                  due_at=due_at, cutoff_at=cutoff_at)
+        db.session.add(publication)
+        db.session.flush()
+        refresh_windows(cohort.id)
+        return publication
 
     def grant(self, user, role: str = "programme_staff", region=None, centre=None, cohort=None):
         from sqlalchemy import select
@@ -350,8 +404,8 @@ class Programme:
 
 
 @pytest.fixture
-def programme(app):
-    return Programme()
+def programme(app, admitted):
+    return Programme(admitted)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms.auth.services import user_for_token
 from lms.catalog.models import Exercise
+from lms.deadlines import services as deadlines
 from lms.extensions import csrf, db
 from lms.grading.queue import wait_for_change
 from lms.i18n import current_language, localized
@@ -62,7 +63,8 @@ def exercise_by_uuid(exercise_uuid: str) -> Exercise | None:
 @bp.get("/exercises/<exercise_uuid>")
 def exercise_detail(exercise_uuid: str):
     exercise = exercise_by_uuid(exercise_uuid)
-    if exercise is None:
+    if exercise is None or (deadlines.gates(api_user()) and not deadlines.is_open(
+            deadlines.windows_of(api_user(), [exercise.id]).get(exercise.id))):
         return error("unknown_exercise", _("No such exercise."), 404)
     return jsonify({"uuid": exercise.uuid, "kind": exercise.kind, "title": localized(exercise.title),
                     "statement": localized(exercise.statements, current_language()), "files": exercise.files,

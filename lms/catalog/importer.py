@@ -113,6 +113,9 @@ def import_library(root: Path | str, source_name: str | None = None, move_from: 
         track.archived = True
         report.archived_tracks.append(track.slug)
     db.session.commit()
+    from lms.deadlines.services import refresh_for_modules
+
+    refresh_for_modules(provided_modules)  # cohorts that publish these modules see their new exercises
     return report
 
 

@@ -13,6 +13,8 @@ from graders.base import ExerciseSpec, Grader
 from lms.auth.forms import EmptyForm
 from lms.catalog.models import Exercise, Module, Track
 from lms.catalog.rendering import render_markdown
+from lms.clock import utcnow
+from lms.deadlines import services as deadlines
 from lms.extensions import db
 from lms.i18n import current_language, localized
 from lms.leaderboards import services as leaderboards
@@ -23,10 +25,19 @@ bp = Blueprint("catalog", __name__)
 
 
 def exercise_or_404(exercise_uuid: str) -> Exercise:
+    """An exercise this user may open: staff, any; a learner, one opened in one of their cohorts."""
     exercise = db.session.scalar(select(Exercise).filter_by(uuid=exercise_uuid))
     if exercise is None or exercise.archived:
         abort(404)
+    if deadlines.gates(current_user) and not deadlines.is_open(
+            deadlines.windows_of(current_user, [exercise.id]).get(exercise.id)):
+        abort(404)
     return exercise
+
+
+def opened_modules() -> set[int] | None:
+    """None for staff (the whole catalog); for a learner, the modules with an opened exercise in their cohorts."""
+    return deadlines.open_module_ids(current_user) if deadlines.gates(current_user) else None
 
 
 @bp.route("/")
@@ -38,16 +49,23 @@ def index():
 @bp.route("/tracks")
 @login_required
 def tracks():
-    rows = db.session.scalars(select(Track).where(Track.archived.is_(False)).order_by(Track.position)).all()
-    return render_template("catalog/tracks.html", tracks=rows)
+    query = select(Track).where(Track.archived.is_(False)).order_by(Track.position)
+    modules = opened_modules()
+    if modules is not None:
+        query = query.where(Track.id.in_(select(Module.track_id).where(Module.id.in_(modules))))
+    return render_template("catalog/tracks.html", tracks=db.session.scalars(query).all(),
+                           no_cohort=modules is not None and not modules)
 
 
 @bp.route("/tracks/<slug>")
 @login_required
 def track(slug: str):
     row = db.session.scalar(select(Track).filter_by(slug=slug, archived=False)) or abort(404)
-    return render_template("catalog/track.html", track=row,
-                           modules=[m for m in row.modules if not m.archived])
+    opened = opened_modules()
+    modules = [m for m in row.modules if not m.archived and (opened is None or m.id in opened)]
+    if opened is not None and not modules:
+        abort(404)
+    return render_template("catalog/track.html", track=row, modules=modules)
 
 
 @bp.route("/tracks/<track_slug>/<module_slug>")
@@ -56,13 +74,20 @@ def module(track_slug: str, module_slug: str):
     row = db.session.scalar(select(Module).join(Track).where(
         Track.slug == track_slug, Module.slug == module_slug, Module.archived.is_(False))) or abort(404)
     exercises = [e for e in row.exercises if not e.archived]
+    windows = {}
+    if deadlines.gates(current_user):
+        windows = deadlines.windows_of(current_user, [e.id for e in exercises])
+        exercises = [e for e in exercises if deadlines.is_open(windows.get(e.id))]
+        if not exercises:
+            abort(404)
     best, final = {}, {}
     for exercise in exercises:
         scores = [s.score for s in submissions_of(current_user, exercise, mode="graded") if s.score is not None]
         best[exercise.id] = max(scores) if scores else None
         # A ranked exercise whose private scores were revealed: they decide, not the public part's best.
         final[exercise.id] = leaderboards.final_result(current_user, exercise)
-    return render_template("catalog/module.html", module=row, exercises=exercises, best=best, final=final)
+    return render_template("catalog/module.html", module=row, exercises=exercises, best=best, final=final,
+                           windows=windows, now=utcnow())
 
 
 @bp.route("/exercises/<exercise_uuid>")
@@ -78,7 +103,7 @@ def exercise(exercise_uuid: str):
                            editors=[(name, editor_language(name)) for name in row.files if name != notebook],
                            editor_language=editor_language, notebook=notebook,
                            preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row),
-                           expected=expected_results(row, current_user))
+                           expected=expected_results(row, current_user), timing=deadlines.timing_for(current_user, row))
 
 
 def public_data(exercise: Exercise) -> dict[str, dict]:

@@ -26,6 +26,7 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import notify_changed
 from lms.grading.sandbox import get_runner
+from lms.gradebook.services import grade_landed
 from lms.grading.state import LIVE, transition
 from lms.leaderboards.services import score_row
 from lms.submissions.models import Mode, Status, Submission, SubmissionArtifact
@@ -105,6 +106,7 @@ def _run_and_store(submission: Submission, attempt: int) -> str:
                            milliseconds=result.timings_ms["acquire"]), warm=result.warm):
         log.warning("submission %s attempt %s was replaced while it ran: its grade is dropped", submission.id, attempt)
         return "superseded"
+    grade_landed(submission)  # the learner's stored grade in their cohorts' gradebooks
     return grade_result.verdict.value
 
 

@@ -3,7 +3,7 @@ scope first and refuses with a named reason (ProgrammeError), so views stay thin
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -131,8 +131,17 @@ def enrol_learner(actor: User, cohort: Cohort, email: str) -> Enrolment:
                                                 "(%(cohort)s).", cohort=elsewhere.name))
     enrolment = Enrolment(cohort_id=cohort.id, user_id=learner.id, enrolled_at=utcnow())
     db.session.add(enrolment)
+    db.session.flush()
+    joined(cohort.id, [learner.id])
     db.session.commit()
     return enrolment
+
+
+def joined(cohort_id: int, user_ids) -> None:
+    """New learners in a cohort get its dates (their stored windows), before the caller commits."""
+    from lms.deadlines.services import refresh_windows
+
+    refresh_windows(cohort_id, user_ids, commit=False)
 
 
 def withdraw_learner(actor: User, enrolment: Enrolment, reason: str) -> None:
@@ -144,6 +153,8 @@ def withdraw_learner(actor: User, enrolment: Enrolment, reason: str) -> None:
     if not enrolment.active:
         raise ProgrammeError("duplicate", _l("This learner already withdrew."))
     enrolment.withdrawn_at, enrolment.withdrawal_reason = utcnow(), reason[:500]
+    db.session.flush()
+    joined(enrolment.cohort_id, [enrolment.user_id])  # a withdrawn learner keeps no window: nothing opens to them
     db.session.commit()
 
 
@@ -230,13 +241,35 @@ def create_demo_programme(starts_on: date) -> Cohort | None:
         user = find_user(email)
         if user is None:
             continue
-        if role == Role.LEARNER:
-            db.session.add(Enrolment(cohort_id=cohorts[0].id, user_id=user.id, enrolled_at=utcnow()))
+        if role == Role.LEARNER:  # one active cohort per track: the demo learners try every track
+            db.session.add_all(Enrolment(cohort_id=cohort.id, user_id=user.id, enrolled_at=utcnow())
+                               for cohort in cohorts)
         elif role == Role.INSTRUCTOR:
             db.session.add_all(RoleGrant(user_id=user.id, role=ScopedRole.INSTRUCTOR, cohort_id=cohort.id)
                                for cohort in cohorts)
+    db.session.flush()
+    publish_demo_modules(cohorts, tracks)
     db.session.commit()
     return cohorts[0]
+
+
+def publish_demo_modules(cohorts: list[Cohort], tracks: list[Track]) -> None:
+    """Every module of the demo cohorts open since the start, due two weeks apart from one week from now (cut-off
+    three days after each), so the demo shows dates, extensions and late work."""
+    from datetime import timedelta
+
+    from lms.deadlines.models import Publication
+    from lms.deadlines.services import refresh_windows
+
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    start = datetime.combine(cohorts[0].starts_on, datetime.min.time())
+    for cohort, track in zip(cohorts, tracks):
+        for number, module in enumerate(m for m in track.modules if not m.archived):
+            due = now + timedelta(days=7 + 14 * number, hours=23 - now.hour)
+            db.session.add(Publication(cohort_id=cohort.id, module_id=module.id, opens_at=min(start, now),
+                                       due_at=due, cutoff_at=due + timedelta(days=3)))
+        db.session.flush()
+        refresh_windows(cohort.id, commit=False)
 
 
 def localized_title(track: Track) -> str:

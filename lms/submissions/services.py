@@ -141,6 +141,23 @@ def check_pacing(user: User, exercise: Exercise, mode: str = Mode.GRADED) -> Non
                 "You have used all %(num)d attempts for this exercise.", exercise.max_attempts), 403)
 
 
+def check_window(user: User, exercise: Exercise, mode: str) -> None:
+    """A learner submits only to an opened exercise of one of their cohorts, and graded work only until its
+    cut-off (their own, with extensions); practice runs stay open after it."""
+    from lms.clock import to_local
+    from lms.deadlines.services import gates, is_open, windows_of
+
+    if not gates(user):
+        return
+    window = windows_of(user, [exercise.id]).get(exercise.id)
+    if not is_open(window):
+        raise SubmissionRejected("unknown_exercise", _l("This exercise is not open to you."), 404)
+    if mode == Mode.GRADED and window.cutoff_at is not None and utcnow() > window.cutoff_at:
+        raise SubmissionRejected("closed", _l(
+            "The cut-off for this exercise was %(when)s (Morocco time): graded submissions are closed. You can still "
+            "run the public tests.", when=to_local(window.cutoff_at).strftime("%Y-%m-%d %H:%M")), 403)
+
+
 def create_submission(user: User, exercise: Exercise, files, mode: str = Mode.GRADED) -> Submission:
     """`mode`: graded (a score) or practice (the public tests only, which cost no attempt)."""
     if exercise.archived:
@@ -149,6 +166,7 @@ def create_submission(user: User, exercise: Exercise, files, mode: str = Mode.GR
         raise SubmissionRejected("bad_request", _l("Unknown mode: use graded or practice."))
     if mode == Mode.PRACTICE and not exercise.public_tests:
         raise SubmissionRejected("bad_request", _l("This exercise has no public tests to run."))
+    check_window(user, exercise, mode)
     files = validate_files(exercise, files)
     check_pacing(user, exercise, mode)
     submission = Submission(user_id=user.id, exercise_id=exercise.id, files=files, status=Status.QUEUED, mode=mode,

@@ -261,11 +261,13 @@ class Stack:
         """API tokens of `count` new learners (one submission each: the exercises have a cooldown)."""
         from lms.auth.services import create_user, issue_api_token
         from lms.extensions import db
+        from tests.cohort_support import open_catalog
 
         with self.app.app_context():
             stamp = f"{time.time_ns():x}"
-            tokens = [issue_api_token(create_user(f"fault-{stamp}-{i}@test.ma", f"Learner {i}", "faults-pw-123"))
-                      for i in range(count)]
+            users = [create_user(f"fault-{stamp}-{i}@test.ma", f"Learner {i}", "faults-pw-123") for i in range(count)]
+            tokens = [issue_api_token(user) for user in users]
+            open_catalog([user.id for user in users])  # as learners of a cohort publishing every module
             db.session.remove()
         return tokens
 

@@ -4,7 +4,8 @@ import re
 from sqlalchemy import func, select
 
 from lms.auth.services import find_user
-from lms.catalog.models import Track
+from lms.catalog.models import Exercise, Module, Track
+from lms.deadlines.models import EffectiveWindow
 from lms.extensions import db
 from lms.programme.models import Centre, Cohort, Enrolment, RoleGrant
 from tests.conftest import CONTENT_DIR
@@ -16,7 +17,7 @@ def run(app, *args, ok=True):
     return result.output
 
 
-def test_the_demo_has_a_centre_a_cohort_per_track_and_its_learners_in_one(app, client, auth):
+def test_the_demo_has_a_centre_a_cohort_per_track_with_its_modules_published_and_its_learners(app, client, auth):
     run(app, "import-content", CONTENT_DIR)
     output = run(app, "demo-users")
     password = re.search(r"instructor\s+instructor@demo\.jobintech\.ma\s+(\S+)", output).group(1)
@@ -24,8 +25,22 @@ def test_the_demo_has_a_centre_a_cohort_per_track_and_its_learners_in_one(app, c
     tracks = db.session.scalar(select(func.count(Track.id)).where(Track.archived.is_(False)))
     assert db.session.scalar(select(func.count(Cohort.id))) == tracks
     learner = find_user("learner@demo.jobintech.ma")
-    cohort = db.session.scalar(select(Cohort).join(Enrolment).where(Enrolment.user_id == learner.id))
+    learner_password = re.search(r"learner\s+learner@demo\.jobintech\.ma\s+(\S+)", output).group(1)
+    cohorts = db.session.scalars(select(Cohort).join(Enrolment).where(Enrolment.user_id == learner.id)
+                                 .order_by(Cohort.id)).all()
+    assert len(cohorts) == tracks  # one cohort per track, the demo learners in each
+    cohort = cohorts[0]
     assert cohort.status == "running" and (cohort.ends_on - cohort.starts_on).days >= 120
+    # Every module is published, open, due two weeks apart: the learner reaches every track and sees dates.
+    dues = sorted({due for (due,) in db.session.execute(select(EffectiveWindow.due_at).where(
+        EffectiveWindow.user_id == learner.id, EffectiveWindow.cohort_id == cohort.id))})
+    assert len(dues) >= 2 and all((b - a).days == 14 for a, b in zip(dues, dues[1:]))
+    auth.login(learner, learner_password)
+    assert client.get("/tracks").text.count('class="card tile"') == tracks
+    exercise = db.session.scalar(select(Exercise).join(Module).where(Module.track_id == cohort.track_id,
+                                                                      Exercise.archived.is_(False)))
+    assert "Morocco time" in client.get(f"/exercises/{exercise.uuid}?lang=en").text
+    auth.logout()
     assert "Centre JobInTech Casablanca" not in run(app, "demo-users")  # written once
     assert db.session.scalar(select(func.count(Centre.id))) == 1
     auth.login(find_user("instructor@demo.jobintech.ma"), password)

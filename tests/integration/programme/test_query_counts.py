@@ -1,27 +1,5 @@
 """The programme pages read a bounded number of queries whatever the size of what they list (OPERATIONS.md: one
 query for the rows of a page, not one per row): counted at two data sizes, they are equal."""
-import pytest
-from sqlalchemy import event
-
-from lms.extensions import db
-
-
-@pytest.fixture
-def count_queries(app):
-    def count(client, path):
-        statements = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            answer = client.get(path)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        assert answer.status_code == 200, path
-        return len(statements)
-    return count
 
 
 def grow(programme, make_user, centre, cohorts: int, learners: int):

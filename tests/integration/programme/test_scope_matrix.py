@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 
 from lms.extensions import db
+from lms.gradebook.services import grade_landed
 from lms.submissions.models import Status, Submission
 
 
@@ -30,12 +31,15 @@ def world(make_user, programme):
     for key, cohort in cohorts.items():
         learner = make_user(name=f"Learner {key}")
         programme.enrol(learner, cohort)
+        programme.publish(cohort, exercise.module)
         submission = Submission(user_id=learner.id, exercise_id=exercise.id, status=Status.COMPLETED,
                                 verdict="passed", score=10.0, max_score=10.0,
                                 files={"solution.py": f"CODE_OF_{key.upper().replace('-', '_')} = 1"})
         db.session.add(submission)
         learners[key], submissions[key] = learner, submission
     db.session.commit()
+    for submission in submissions.values():
+        grade_landed(submission)  # each learner's stored grade, in their cohort's gradebook
     staff = {"admin": make_user("admin"), "programme": make_user("instructor"), "coordinator": make_user("instructor"),
              "manager": make_user("instructor"), "instructor": make_user("instructor"),
              "no-grant": make_user("instructor"), "learner": learners["anfa-a"]}
@@ -79,12 +83,21 @@ def test_each_role_sees_the_learners_and_cohorts_of_its_scope_only(client, auth,
         roster = client.get(f"/programme/cohorts/{cohort.id}")
         assert roster.status_code == (200 if visible else 404), key
         assert (world.learners[key].email in roster.text) is visible, key
+        learner = world.learners[key]
+        for path in (f"/gradebook/cohorts/{cohort.id}", f"/programme/cohorts/{cohort.id}/schedule",
+                     f"/gradebook/cohorts/{cohort.id}/learners/{learner.id}/exercises/{submission.exercise_id}",
+                     f"/exports/gradebook.csv?cohort={cohort.id}"):
+            answer = client.get(path)
+            assert answer.status_code == (200 if visible else 404), (path, key)
+            assert (learner.name.encode() in answer.data) is visible, (path, key)
 
 
 def test_a_learner_account_runs_nothing_whatever_its_grants(client, auth, world):
     auth.login(world.staff["learner"])
-    for path in ("/teach/", "/programme/", f"/programme/cohorts/{world.cohorts['anfa-a'].id}",
-                 f"/teach/submissions/{world.submissions['anfa-b'].id}"):
+    cohort = world.cohorts["anfa-a"]
+    for path in ("/teach/", "/programme/", f"/programme/cohorts/{cohort.id}",
+                 f"/teach/submissions/{world.submissions['anfa-b'].id}", f"/gradebook/cohorts/{cohort.id}",
+                 f"/programme/cohorts/{cohort.id}/schedule", f"/exports/gradebook.csv?cohort={cohort.id}"):
         assert client.get(path).status_code == 403, path
     for path in (f"/submissions/{world.submissions['anfa-b'].id}",
                  f"/api/v1/submissions/{world.submissions['anfa-b'].id}?files=1"):

@@ -1,0 +1,1 @@
+"""Publication of modules to cohorts, dates per learner (group overrides, extensions), late policies."""

@@ -1,0 +1,1 @@
+"""Stored grades per learner and exercise, and the cohort gradebook."""
