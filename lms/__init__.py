@@ -35,11 +35,12 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.gradebook.views import bp as gradebook_bp
     from lms.leaderboards.views import bp as leaderboards_bp
     from lms.programme.views import bp as programme_bp
+    from lms.regrades.views import bp as regrades_bp
     from lms.submissions.views import bp as submissions_bp
     from lms.teaching.views import bp as teaching_bp
 
     for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp,
-                      deadlines_bp, gradebook_bp, exports_bp, admin_bp, api_bp):
+                      deadlines_bp, gradebook_bp, regrades_bp, exports_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API checks CSRF itself for session requests; token requests carry no cookie
 

@@ -43,6 +43,8 @@ def load_config() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LMS_REDIS_URL": os.environ.get("LMS_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "LMS_QUEUE_NAME": os.environ.get("LMS_QUEUE_NAME", "grading"),
+        # Regrades: taken by the same workers, only when no submission waits on the grading queue.
+        "LMS_REGRADE_QUEUE_NAME": os.environ.get("LMS_REGRADE_QUEUE_NAME", "regrade"),
         "LMS_SANDBOX_IMAGES": {"python": os.environ.get("LMS_SANDBOX_PYTHON_IMAGE", "lms/sandbox-python:latest")},
         "LMS_CONTENT_DIR": os.environ.get("LMS_CONTENT_DIR", str(ROOT / "exercises")),
         # Exercise kinds whose containers workers keep warm (comma-separated; empty: the profiles used most, any

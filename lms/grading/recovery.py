@@ -54,8 +54,10 @@ def abandoned_jobs_cleanup(connection: Redis | None = None) -> None:
     from rq.registry import StartedJobRegistry
     from rq.timeouts import TimerDeathPenalty
 
-    StartedJobRegistry(queue=grading_queue(connection), serializer=JSONSerializer,
-                       death_penalty_class=TimerDeathPenalty).cleanup()
+    from lms.regrades.services import regrade_queue
+
+    for queue in (grading_queue(connection), regrade_queue(connection)):
+        StartedJobRegistry(queue=queue, serializer=JSONSerializer, death_penalty_class=TimerDeathPenalty).cleanup()
 
 
 def recover_stuck_submissions(dead_worker: str | None = None) -> RecoveryReport:

@@ -38,6 +38,7 @@ from lms.extensions import db
 from lms.grading.queue import grading_queue, redis_connection
 from lms.grading.recovery import abandoned_jobs_cleanup, recover_stuck_submissions
 from lms.grading.sandbox import set_runner
+from lms.regrades.services import regrade_queue
 from sandboxes.limits import validate_limits
 from sandboxes.runner import RuntimeUnavailable, SandboxRunner, remove_sandboxes
 
@@ -332,7 +333,9 @@ def run_worker(app: Flask, name: str, pool_size: int, burst: bool = False) -> No
             rq_name = f"{name}.{uuid.uuid4().hex[:6]}"
             os.environ["LMS_WORKER_NAME"] = rq_name
             maintenance.rq_name = rq_name
-            worker = GradingWorker([grading_queue(connection)], connection=connection, serializer=JSONSerializer,
+            # Grading first: RQ takes a regrade only when no submission waits.
+            worker = GradingWorker([grading_queue(connection), regrade_queue(connection)], connection=connection,
+                                   serializer=JSONSerializer,
                                    name=rq_name, health=health, engine_available=runner.engine_available)
             heartbeat.worker = worker
             health.state = "idle"

@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.access import staff_required
+from lms.auth.forms import EmptyForm
 from lms.auth.models import User
 from lms.catalog.models import Exercise
 from lms.extensions import db
 from lms.programme.scope import scope_of
+from lms.regrades.models import ScoreChange
 from lms.submissions.models import Mode, Submission
 from lms.submissions.presenters import files_shown, present
 
@@ -44,5 +46,8 @@ def submission(submission_id: int):
     row = db.session.get(Submission, submission_id)
     if row is None or not scope_of(current_user).sees_learner(row.user_id):
         abort(404)
+    history = db.session.scalars(select(ScoreChange).where(ScoreChange.submission_id == row.id)
+                                 .order_by(ScoreChange.changed_at)).all()
     return render_template("teaching/submission.html", submission=row, data=present(row),
-                           files=files_shown(row.files), learner=db.session.get(User, row.user_id))
+                           files=files_shown(row.files), learner=db.session.get(User, row.user_id),
+                           history=history, regrade_form=EmptyForm())
