@@ -137,6 +137,29 @@ def demo_users():
         click.echo(f"  {role:<10} {email:<32} {password}")
 
 
+@lms_cli.command("seed-programme")
+@click.option("--learners", default=15_000, show_default=True)
+@click.option("--centres", default=40, show_default=True)
+@click.option("--cohorts", default=500, show_default=True)
+@click.option("--submissions", default=1_000_000, show_default=True)
+@click.option("--seed", default=1, show_default=True, help="the same seed writes the same programme")
+def seed_programme_command(learners: int, centres: int, cohorts: int, submissions: int, seed: int):
+    """Seed a realistic programme (issue 11's scale by default) into a database whose content is imported, to
+    measure the pages against it. Every seeded account (…@seed.jobintech.ma) has the password printed."""
+    from lms.programme.seed import seed_programme
+
+    if not (1 <= cohorts <= learners and 1 <= centres <= cohorts and submissions >= 0):
+        raise click.BadParameter("1 <= centres <= cohorts <= learners, and submissions >= 0")
+    try:
+        report = seed_programme(learners=learners, centres=centres, cohorts=cohorts, submissions=submissions,
+                                seed=seed, progress=click.echo)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))
+    click.echo(f"seeded accounts: learner00001@seed.jobintech.ma ... instructor001@..., staff@...; "
+               f"password {report.password}")
+
+
 @lms_cli.command("recompute-grades")
 def recompute_grades_command():
     """Rewrite every stored grade from the graded submissions, the windows and the late policies (after a

@@ -20,38 +20,21 @@ PAGE_SIZE = 100
 STATUS_FILTERS = ("missing", "late", "extended", "excused")
 
 
-@dataclass
 class Cell:
-    grade: Grade | None
-    window: EffectiveWindow | None
-    points: float
-    now: datetime
+    """One learner x exercise of the page: its stored grade, its window and what the page shows of them (worked
+    out once here: a 100 x 25 page reads each many times)."""
 
-    @property
-    def excused(self) -> bool:
-        return self.grade is not None and self.grade.status == GradeStatus.EXCUSED
+    __slots__ = ("grade", "window", "points", "excused", "missing", "overdue", "closed", "late", "extended")
 
-    @property
-    def missing(self) -> bool:
-        return not self.excused and (self.grade is None or self.grade.final is None)
-
-    @property
-    def overdue(self) -> bool:
-        """Missing after the due date (a zero in the final score once past the cut-off)."""
-        due = self.window.due_at if self.window else None
-        return self.missing and due is not None and self.now > due
-
-    @property
-    def closed(self) -> bool:
-        return self.window is not None and self.window.cutoff_at is not None and self.now > self.window.cutoff_at
-
-    @property
-    def late(self) -> bool:
-        return self.grade is not None and self.grade.status == GradeStatus.LATE
-
-    @property
-    def extended(self) -> bool:
-        return self.window is not None and self.window.extended
+    def __init__(self, grade: Grade | None, window: EffectiveWindow | None, points: float, now: datetime):
+        self.grade, self.window, self.points = grade, window, points
+        self.excused = grade is not None and grade.status == GradeStatus.EXCUSED
+        self.missing = not self.excused and (grade is None or grade.final is None)
+        # Missing after the due date (a zero in the final score once past the cut-off).
+        self.overdue = self.missing and window is not None and window.due_at is not None and now > window.due_at
+        self.closed = window is not None and window.cutoff_at is not None and now > window.cutoff_at
+        self.late = grade is not None and grade.status == GradeStatus.LATE
+        self.extended = window is not None and window.extended
 
     def has(self, status: str) -> bool:
         """The gradebook's status filter: "missing" is work not handed in by its due date."""
