@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -32,9 +32,12 @@ CODE_DIGITS = 6
 # --- times: the forms speak the programme's local time, the rows naive UTC --------------------------------------
 
 def zone():
-    from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    return ZoneInfo(current_app.config["LMS_TIMEZONE"])
+    try:
+        return ZoneInfo(current_app.config["LMS_TIMEZONE"])
+    except ZoneInfoNotFoundError:  # no tz database on this host: Morocco's usual offset
+        return timezone(timedelta(hours=1))
 
 
 def utc_from_local(day: date, at: time) -> datetime:

@@ -125,6 +125,8 @@ def test_the_roster_marks_in_one_tap_and_shows_the_current_mark(client, auth, in
     assert re.search(rf'id="learner-{amina.id}".*?mark-present current', page, re.S)
     assert re.search(rf'id="learner-{brahim.id}".*?mark-excused current', page, re.S)
     assert "Présent" in page and "Excusé" in page and "En retard" in page
+    arabic = client.get(f"/attendance/sessions/{session.id}?lang=ar").text
+    assert 'dir="rtl"' in arabic and "حاضر" in arabic and "غياب بعذر" in arabic
     stranger = make_user(name="Not Enrolled")
     refused = mark(client, session, stranger, "present", json=True)
     assert refused.status_code == 400 and "pas dans la liste de la cohorte" in refused.json["error"]
