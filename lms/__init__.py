@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from lms.admin.views import bp as admin_bp
     from lms.api.views import bp as api_bp
+    from lms.attendance.views import bp as attendance_bp
     from lms.auth.views import bp as auth_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.deadlines.views import bp as deadlines_bp
@@ -40,8 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.teaching.views import bp as teaching_bp
 
     for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp,
-                      deadlines_bp, gradebook_bp, regrades_bp, exports_bp, admin_bp, api_bp):
+                      deadlines_bp, gradebook_bp, regrades_bp, attendance_bp, exports_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
+    import lms.attendance.exports  # noqa: F401 - registers the "attendance" export (once: modules import once)
+
     csrf.exempt(api_bp)  # the API checks CSRF itself for session requests; token requests carry no cookie
 
     from lms.cli import lms_cli
