@@ -64,7 +64,8 @@ def report_rows(page: str) -> dict[int, str]:
     rows = re.findall(r'<tr class="outcome-\w+">(.*?)</tr>', page, re.S)
     cleaned = {}
     for row in rows:
-        cells = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+                 for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         cleaned[int(cells[0])] = " | ".join(" ".join(cell.split()) for cell in cells[1:])
     return cleaned
 
@@ -371,3 +372,31 @@ def test_a_far_too_large_upload_gets_a_413_with_the_limit(client, auth, manager,
     auth.login(manager)
     response = upload(b"x" * (9 * 1024 * 1024), "enorme.csv")
     assert response.status_code == 413 and response.text == "Le fichier dépasse 2 Mo."
+
+
+def test_programme_staff_name_a_cohort_two_centres_share_by_its_number(client, auth, make_staff, make_user,
+                                                                       programme, anfa, upload):
+    first = programme.cohort(anfa, name="Data 2027")
+    second = programme.cohort(programme.centre("oriental", "Centre Oujda"), name="Data 2027")
+    gone = programme.enrol(make_user(email="gone@test.ma"), first)
+    gone.withdrawn_at, gone.withdrawal_reason = gone.enrolled_at, "Embauchée"
+    db.session.commit()
+    auth.login(make_staff())
+    batch = batch_id(upload(csv_of(["email,name,cohort", "a@test.ma,Amina,Data 2027", f"b@test.ma,Brahim,{second.id}",
+                                    f"gone@test.ma,,{first.id}"]), mode="add_update"))
+    rows = report_rows(client.get(f"/imports/{batch}").text)
+    assert rows[2].endswith(f"Erreur : Plusieurs de vos cohortes ont ce nom : indiquez son numéro "
+                            f"({first.id}, {second.id}).")
+    assert rows[3].endswith("Data 2027 | Créera le compte et l'inscrira")
+    assert rows[4].endswith("Erreur : Cet apprenant s'est retiré de cette cohorte.")
+
+
+def test_an_unknown_mode_is_refused(client, auth, manager, programme, anfa):
+    programme.cohort(anfa, name="Anfa A")
+    auth.login(manager)
+    token = TOKEN.search(client.get("/imports/").text).group(1)
+    response = client.post("/imports/", data={"csrf_token": token, "mode": "replace_all",
+                                              "file": (io.BytesIO(b"email,name,cohort\na@b.ma,A,Anfa A\n"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and 'class="field-error" role="alert"' in response.text
+    assert db.session.scalar(select(func.count(ImportBatch.id))) == 0
