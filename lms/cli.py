@@ -142,17 +142,19 @@ def demo_users():
 @click.option("--centres", default=40, show_default=True)
 @click.option("--cohorts", default=500, show_default=True)
 @click.option("--submissions", default=1_000_000, show_default=True)
+@click.option("--attendance-marks", default=2_000_000, show_default=True)
 @click.option("--seed", default=1, show_default=True, help="the same seed writes the same programme")
-def seed_programme_command(learners: int, centres: int, cohorts: int, submissions: int, seed: int):
+def seed_programme_command(learners: int, centres: int, cohorts: int, submissions: int, attendance_marks: int,
+                           seed: int):
     """Seed a realistic programme (issue 11's scale by default) into a database whose content is imported, to
     measure the pages against it. Every seeded account (…@seed.jobintech.ma) has the password printed."""
     from lms.programme.seed import seed_programme
 
-    if not (1 <= cohorts <= learners and 1 <= centres <= cohorts and submissions >= 0):
-        raise click.BadParameter("1 <= centres <= cohorts <= learners, and submissions >= 0")
+    if not (1 <= cohorts <= learners and 1 <= centres <= cohorts and submissions >= 0 and attendance_marks >= 0):
+        raise click.BadParameter("1 <= centres <= cohorts <= learners; submissions and marks >= 0")
     try:
         report = seed_programme(learners=learners, centres=centres, cohorts=cohorts, submissions=submissions,
-                                seed=seed, progress=click.echo)
+                                attendance_marks=attendance_marks, seed=seed, progress=click.echo)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(", ".join(f"{count} {name}" for name, count in report.counts.items()))

@@ -1,5 +1,5 @@
 """`flask lms seed-programme`: a realistic programme to measure against (issue 11's scale: 15,000 learners, 12
-regions, 40 centres, 500 cohorts, 1,000,000 submissions), written with bulk inserts, deterministic for a seed.
+regions, 40 centres, 500 cohorts, 1,000,000 submissions, 2,000,000 attendance marks), written with bulk inserts, deterministic for a seed.
 Every seeded account shares one password (printed), so a benchmark can log in as any of them."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from lms.attendance.models import AttendanceMark, AttendanceSession
 from lms.auth.models import Role, User
 from lms.catalog.models import Exercise, Module, Track
 from lms.clock import utcnow
@@ -62,8 +63,10 @@ def next_id(model) -> int:
 
 
 def seed_programme(learners: int = 15_000, centres: int = 40, cohorts: int = 500, submissions: int = 1_000_000,
-                   seed: int = 1, password: str = "seed-programme-pw", progress=lambda message: None) -> SeedReport:
-    """Writes the programme into an installation whose content is imported (tracks, modules, exercises)."""
+                   attendance_marks: int = 2_000_000, seed: int = 1, password: str = "seed-programme-pw",
+                   progress=lambda message: None, tag: str = "") -> SeedReport:
+    """Writes the programme into an installation whose content is imported (tracks, modules, exercises). `tag`
+    goes into the accounts' addresses (learner00001<tag>@…), so that a test can seed twice."""
     rng = random.Random(seed)
     report = SeedReport(password=password)
     clock = time.monotonic()
@@ -82,7 +85,7 @@ def seed_programme(learners: int = 15_000, centres: int = 40, cohorts: int = 500
     tracks = [t for t in tracks if exercises_of[t.id]]
     if not tracks:
         raise ValueError("no exercise: import content first (flask lms import-content)")
-    if db.session.scalar(select(User.id).where(User.email.like(f"%@{SEED_DOMAIN}")).limit(1)):
+    if db.session.scalar(select(User.id).where(User.email == f"staff{tag}@{SEED_DOMAIN}")):
         raise ValueError("this database is seeded already")
     now = utcnow().replace(microsecond=0)
     password_hash = generate_password_hash(password)
@@ -92,7 +95,7 @@ def seed_programme(learners: int = 15_000, centres: int = 40, cohorts: int = 500
     places = [(code, city) for code, cities in CITIES.items() for city in cities]
     centre_id = next_id(Centre)
     centre_rows = [{"id": centre_id + i, "region_id": regions[places[i % len(places)][0]].id,
-                    "name": f"Centre JobInTech {places[i % len(places)][1]}"
+                    "name": f"Centre JobInTech {places[i % len(places)][1]}{tag}"
                             + (f" {i // len(places) + 1}" if i >= len(places) else ""),
                     "city": places[i % len(places)][1], "created_at": now} for i in range(centres)]
     insert(Centre, centre_rows)
@@ -101,10 +104,10 @@ def seed_programme(learners: int = 15_000, centres: int = 40, cohorts: int = 500
     cohort_rows = []
     for i in range(cohorts):
         track = tracks[i % len(tracks)]
-        starts_on = (now - timedelta(days=rng.randint(7, 200))).date()
+        starts_on = (now - timedelta(days=rng.randint(14, 240))).date()
         ends_on = add_months(starts_on, rng.choice((4, 5, 6)))
         status = CohortStatus.CLOSED if ends_on < now.date() else CohortStatus.RUNNING
-        cohort_rows.append({"id": cohort_id + i, "name": f"{track.slug} {starts_on:%Y-%m} #{i + 1}",
+        cohort_rows.append({"id": cohort_id + i, "name": f"{track.slug} {starts_on:%Y-%m} #{i + 1}{tag}",
                             "track_id": track.id, "centre_id": centre_rows[i % centres]["id"],
                             "starts_on": starts_on, "ends_on": ends_on, "capacity": per_cohort + 5,
                             "status": status, "created_at": now})
@@ -124,24 +127,24 @@ def seed_programme(learners: int = 15_000, centres: int = 40, cohorts: int = 500
     learner_cohort = {}
     for n in range(learners):
         cohort = cohort_rows[min(n // per_cohort, cohorts - 1)]
-        uid = account(f"learner{n + 1:05d}@{SEED_DOMAIN}", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+        uid = account(f"learner{n + 1:05d}{tag}@{SEED_DOMAIN}", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                       Role.LEARNER)
         learner_cohort[uid] = cohort
         enrolment_rows.append({"cohort_id": cohort["id"], "user_id": uid,
                                "enrolled_at": datetime.combine(cohort["starts_on"], datetime.min.time())})
     for i, cohort in enumerate(cohort_rows):
-        uid = account(f"instructor{i + 1:03d}@{SEED_DOMAIN}", f"Formateur {i + 1}", Role.INSTRUCTOR)
+        uid = account(f"instructor{i + 1:03d}{tag}@{SEED_DOMAIN}", f"Formateur {i + 1}", Role.INSTRUCTOR)
         grant_rows.append({"user_id": uid, "role": ScopedRole.INSTRUCTOR, "cohort_id": cohort["id"],
                            "granted_at": now})
     for i, centre in enumerate(centre_rows):
-        uid = account(f"manager{i + 1:02d}@{SEED_DOMAIN}", f"Responsable {centre['name']}", Role.INSTRUCTOR)
+        uid = account(f"manager{i + 1:02d}{tag}@{SEED_DOMAIN}", f"Responsable {centre['name']}", Role.INSTRUCTOR)
         grant_rows.append({"user_id": uid, "role": ScopedRole.CENTRE_MANAGER, "centre_id": centre["id"],
                            "granted_at": now})
     for code, region in regions.items():
-        uid = account(f"coordinator-{code}@{SEED_DOMAIN}", f"Coordination {code}", Role.INSTRUCTOR)
+        uid = account(f"coordinator-{code}{tag}@{SEED_DOMAIN}", f"Coordination {code}", Role.INSTRUCTOR)
         grant_rows.append({"user_id": uid, "role": ScopedRole.REGIONAL_COORDINATOR, "region_id": region.id,
                            "granted_at": now})
-    uid = account(f"staff@{SEED_DOMAIN}", "Programme JobInTech", Role.INSTRUCTOR)
+    uid = account(f"staff{tag}@{SEED_DOMAIN}", "Programme JobInTech", Role.INSTRUCTOR)
     grant_rows.append({"user_id": uid, "role": ScopedRole.PROGRAMME_STAFF, "granted_at": now})
     insert(User, user_rows)
     insert(Enrolment, enrolment_rows)
@@ -201,7 +204,46 @@ def seed_programme(learners: int = 15_000, centres: int = 40, cohorts: int = 500
         recompute_grades(cohort["id"], commit=False)
         db.session.commit()
     lap("stored grades")
+
+    # --- attendance: closed sessions (mornings and afternoons of weekdays since the start), a mark each ----------
+    session_id, marks, mark_rows = next_id(AttendanceSession), 0, []
+    roster = {}
+    for uid, cohort in learner_cohort.items():
+        roster.setdefault(cohort["id"], []).append(uid)
+    per_cohort_marks = 2 * attendance_marks // max(1, cohorts)  # older cohorts hold more; the total stops at the target
+    written = 0
+    for cohort in cohort_rows:
+        session_rows, day = [], cohort["starts_on"]
+        last_day = min(cohort["ends_on"], now.date() - timedelta(days=1))
+        learners_here = roster.get(cohort["id"], [])
+        while (day <= last_day and learners_here and len(session_rows) * len(learners_here) < per_cohort_marks
+               and written + len(learners_here) <= attendance_marks):
+            if day.weekday() < 5:
+                for hour in (8, 13):  # 09:00 and 14:00 in Morocco
+                    written += len(learners_here)
+                    starts = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
+                    session_rows.append({"id": session_id, "cohort_id": cohort["id"], "starts_at": starts,
+                                         "ends_at": starts + timedelta(hours=3, minutes=30), "room": "Salle 1",
+                                         "secret": f"{rng.getrandbits(128):032x}", "status": "closed",
+                                         "created_at": now, "closed_at": starts + timedelta(hours=4)})
+                    for uid in learners_here:
+                        draw = rng.random()
+                        status = ("present" if draw < 0.85 else "late" if draw < 0.92 else
+                                  "excused" if draw < 0.95 else "absent")
+                        mark_rows.append({"session_id": session_id, "user_id": uid, "status": status,
+                                          "source": "instructor", "marked_at": starts})
+                    session_id += 1
+            day += timedelta(days=1)
+        insert(AttendanceSession, session_rows)
+        if len(mark_rows) >= CHUNK:
+            insert(AttendanceMark, mark_rows)
+            marks += len(mark_rows)
+            mark_rows = []
+    insert(AttendanceMark, mark_rows)
+    db.session.commit()
+    lap("attendance")
     for model, name in ((Centre, "centres"), (Cohort, "cohorts"), (User, "accounts"), (Enrolment, "enrolments"),
-                        (Submission, "submissions")):
+                        (Submission, "submissions"), (AttendanceSession, "sessions"),
+                        (AttendanceMark, "attendance marks")):
         report.counts[name] = db.session.scalar(select(func.count()).select_from(model))
     return report
