@@ -44,6 +44,7 @@ PENALTIES = [SelectChoice("none", _l("No penalty")), SelectChoice("linear", _l("
 
 
 class LatePolicyForm(FlaskForm):
+    exercise = SelectField(_l("For"), coerce=int, default=0, validators=[Optional()])  # 0: the whole cohort
     grace_minutes = IntegerField(_l("Grace (minutes)"), validators=[NumberRange(min=0, max=10080)], default=15)
     penalty = SelectField(_l("Late penalty"), choices=PENALTIES, default="linear")
     interval_hours = SelectField(_l("Per started"), coerce=int, default=24,

@@ -346,6 +346,8 @@ def set_late_policy(actor: User, cohort: Cohort, values: dict, exercise: Exercis
     if not may_teach(actor, cohort):
         raise forbidden()
     check_policy(values)
+    if exercise is not None and not published_exercise(cohort, exercise):
+        raise ProgrammeError("not_published", _l("This exercise is not published to this cohort."))
     exercise_id = exercise.id if exercise else None
     row = db.session.scalar(select(LatePolicy).where(
         LatePolicy.cohort_id == cohort.id,

@@ -77,6 +77,9 @@ def render_schedule(cohort: Cohort, status: int = 200, **forms):
         "grace_minutes": policy.grace_minutes, "penalty": policy.penalty, "interval_hours": policy.interval_hours,
         "rate_percent": policy.rate_percent, "cap_percent": policy.cap_percent,
         "floor_percent": policy.floor_percent, "steps": format_steps(policy.steps), "counting": policy.counting})
+    policy_form.exercise.choices = [SelectChoice(0, _("The whole cohort"))] + exercise_choices
+    own_policies = db.session.scalars(select(LatePolicy).where(LatePolicy.cohort_id == cohort.id,
+                                                               LatePolicy.exercise_id.is_not(None))).all()
     member_forms = {}
     for group in groups:
         form = MembersForm(prefix=f"group-{group.id}", formdata=None,
@@ -88,7 +91,8 @@ def render_schedule(cohort: Cohort, status: int = 200, **forms):
     return render_template(
         "deadlines/schedule.html", cohort=cohort, modules=modules, by_module=by_module, own_dates=own_dates,
         publish_forms=publish_forms, exercise_form=exercise_form, extension_form=extension_form,
-        extensions=extensions, policy_form=policy_form, groups=groups, group_form=forms.get("group_form")
+        extensions=extensions, policy_form=policy_form, own_policies=own_policies,
+        exercise_titles={e.id: localized(e.title) for e in published}, groups=groups, group_form=forms.get("group_form")
         or GroupForm(prefix="group", formdata=None), member_forms=member_forms, group_date_form=group_date_form,
         group_dates=group_dates, learner_names={u.id: u.name for u in learners}, empty_form=EmptyForm()), status
 
@@ -200,6 +204,7 @@ def revoke_extension(cohort_id: int, extension_id: int):
 def late_policy(cohort_id: int):
     cohort = cohort_for_teaching(cohort_id)
     form = LatePolicyForm(prefix="policy")
+    form.exercise.choices = [SelectChoice(form.exercise.data or 0, "")]
     if not form.validate_on_submit():
         return render_schedule(cohort, 400, policy_form=form)
     try:
@@ -215,7 +220,8 @@ def late_policy(cohort_id: int):
         flash(_("Give at least one step."), "error")
         return render_schedule(cohort, 400, policy_form=form)
     try:
-        services.set_late_policy(current_user, cohort, values)
+        exercise = db.session.get(Exercise, form.exercise.data) if form.exercise.data else None
+        services.set_late_policy(current_user, cohort, values, exercise=exercise)
     except ProgrammeError as error:
         return failed(cohort, error, policy_form=form)
     return done(cohort, _("Late policy saved; the cohort's grades were recomputed."))

@@ -91,6 +91,21 @@ def test_a_late_retake_never_replaces_a_better_on_time_score(client, auth, post,
     assert db.session.scalar(select(GradebookEvent.action).where(GradebookEvent.action == "late_policy"))
 
 
+def test_an_exercise_may_have_its_own_late_policy(client, auth, post, course):
+    amina = course.learners[0]
+    graded(amina, course.exercise, 10.0, course.due + timedelta(days=2, hours=1))
+    assert grade_of(course, amina).final == 7.0  # the cohort's default: 10 % per started day
+    auth.login(course.instructor)
+    schedule = f"/programme/cohorts/{course.cohort.id}/schedule"
+    saved = post(f"{schedule}/late-policy", {
+        "policy-exercise": str(course.exercise.id), "policy-grace_minutes": "15", "policy-penalty": "none",
+        "policy-interval_hours": "24", "policy-rate_percent": "0", "policy-cap_percent": "0",
+        "policy-floor_percent": "0", "policy-steps": "", "policy-counting": "best"}, schedule)
+    assert saved.status_code == 303
+    assert (grade_of(course, amina).final, grade_of(course, amina).status) == (10.0, "late")  # late, no penalty
+    assert "has its own policy" in client.get(schedule + "?lang=en").text
+
+
 def test_queue_delay_never_makes_work_late(course):
     youssef = course.learners[1]
     graded(youssef, course.exercise, 10.0, accepted_at=course.due - timedelta(minutes=1),
