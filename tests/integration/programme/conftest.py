@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from sqlalchemy import event
 
@@ -28,3 +30,17 @@ def count_queries(app):
         assert answer.status_code == 200, path
         return len(statements)
     return count
+
+
+CSRF_TOKEN = re.compile(r'csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def post_form(client):
+    """POST a form of the page `page`: the session's CSRF token for each form prefix in `data` (and unprefixed)."""
+    def send(path, data, page):
+        token = CSRF_TOKEN.search(client.get(page).text).group(1)
+        prefixes = {key.rsplit("-", 1)[0] for key in data if "-" in key}
+        return client.post(path, data={**data, "csrf_token": token,
+                                       **{f"{prefix}-csrf_token": token for prefix in prefixes}})
+    return send
