@@ -31,13 +31,14 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.auth.views import bp as auth_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.exports.views import bp as exports_bp
+    from lms.invitations.views import bp as invitations_bp
     from lms.leaderboards.views import bp as leaderboards_bp
     from lms.programme.views import bp as programme_bp
     from lms.submissions.views import bp as submissions_bp
     from lms.teaching.views import bp as teaching_bp
 
     for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp, exports_bp,
-                      admin_bp, api_bp):
+                      invitations_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API checks CSRF itself for session requests; token requests carry no cookie
 
@@ -56,7 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
 def load_user(user_id: str):
     from lms.auth.models import User
 
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None  # a deactivated account's sessions end too
 
 
 def refuse_nul_characters():
