@@ -162,6 +162,11 @@ def create_invited_learner(actor: User, cohort: Cohort, email: str, name: str) -
     learner chooses theirs through the invitation), enrolled in the cohort."""
     if not scope_of(actor).manages_cohort(cohort):
         raise forbidden()
+    # Refused before the account is made, so a full or closed cohort leaves no account behind.
+    if cohort.status == "closed":
+        raise ProgrammeError("closed", _l("This cohort is closed."))
+    if seats_taken(cohort) >= cohort.capacity:
+        raise ProgrammeError("full", _l("This cohort is full (%(capacity)s learners).", capacity=cohort.capacity))
     try:
         learner = create_user(email, name, secrets.token_urlsafe(32), Role.LEARNER)
     except AccountError:

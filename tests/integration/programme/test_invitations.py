@@ -89,6 +89,10 @@ def test_an_invitation_sets_the_password_once_and_logs_in(client, auth, post, se
     token = LINK.search(slips.text).group(1)
     assert db.session.scalar(select(Invitation.token_hash)) != token  # only its hash is stored
     auth.logout()
+    client.post("/language", data={"csrf_token": TOKEN.search(client.get("/login").text).group(1), "language": "ar"})
+    arabic = client.get(f"/invitations/{token}").text
+    assert 'dir="rtl"' in arabic and "اختر كلمة المرور" in arabic
+    client.post("/language", data={"csrf_token": TOKEN.search(client.get("/login").text).group(1), "language": "fr"})
     short = choose_password(client, token, "short")
     assert short.status_code == 400 and "au moins 10 caractères" in short.text
     differ = choose_password(client, token, NEW_PASSWORD, NEW_PASSWORD + "x")
@@ -134,8 +138,11 @@ def test_only_managers_of_the_cohort_invite(client, auth, post, setting, program
         answer = client.post(f"{page_of(cohort)}/invitations", data={"invite-csrf_token": csrf,
                                                                      "invite-learner": amina.id})
         assert answer.status_code == status and "http://localhost/invitations/" not in answer.text
+        pending = client.post(f"{page_of(cohort)}/pending", data={"enrol-csrf_token": csrf,
+                                                                  "enrol-email": "x@test.ma"})
+        assert pending.status_code == status
         auth.logout()
-    assert db.session.scalar(select(Invitation.id)) is None
+    assert db.session.scalar(select(Invitation.id)) is None and db.session.scalar(select(PendingEnrolment.id)) is None
     auth.login(manager)
     outsider = make_user(name="Not Here")
     assert invite_one(post, cohort, outsider).status_code == 404  # a learner of another cohort is not invited here
@@ -183,6 +190,13 @@ def test_an_unknown_address_with_a_name_gets_an_account_and_an_invitation(client
     path = f"{page_of(cohort)}/enrolments"
     without_name = post(path, {"enrol-email": "new@test.ma"}, page_of(cohort))
     assert without_name.status_code == 400 and "Aucun compte" in without_name.text
+    cohort.capacity = 1
+    db.session.commit()
+    full = post(path, {"enrol-email": "new@test.ma", "enrol-name": "Hind Nouvelle"}, page_of(cohort))
+    assert full.status_code == 409 and "complète" in full.text
+    assert db.session.scalar(select(User.id).where(User.email == "new@test.ma")) is None  # no account left behind
+    cohort.capacity = 3
+    db.session.commit()
     created = post(path, {"enrol-email": "New@Test.ma", "enrol-name": "Hind Nouvelle"}, page_of(cohort))
     assert created.status_code == 200 and "Hind Nouvelle" in created.text
     token = LINK.search(created.text).group(1)
