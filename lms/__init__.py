@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.exports.views import bp as exports_bp
     from lms.gradebook.views import bp as gradebook_bp
     from lms.imports.views import bp as imports_bp
+    from lms.invitations.views import bp as invitations_bp
     from lms.leaderboards.views import bp as leaderboards_bp
     from lms.programme.views import bp as programme_bp
     from lms.regrades.views import bp as regrades_bp
@@ -42,8 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.teaching.views import bp as teaching_bp
 
     for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp,
-                      deadlines_bp, gradebook_bp, regrades_bp, attendance_bp, imports_bp, exports_bp, admin_bp,
-                      api_bp):
+                      deadlines_bp, gradebook_bp, regrades_bp, attendance_bp, imports_bp, invitations_bp, exports_bp,
+                      admin_bp, api_bp):
         app.register_blueprint(blueprint)
     import lms.attendance.exports  # noqa: F401 - registers the "attendance" export (once: modules import once)
 
@@ -64,7 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
 def load_user(user_id: str):
     from lms.auth.models import User
 
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None  # a deactivated account's sessions end too
 
 
 def refuse_nul_characters():

@@ -66,4 +66,12 @@ def load_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "LMS_INVITATION_DAYS": int(os.environ.get("LMS_INVITATION_DAYS", "14")),
+        # Invitations are also e-mailed when a host is set.
+        "LMS_SMTP_HOST": os.environ.get("LMS_SMTP_HOST", ""),
+        "LMS_SMTP_PORT": int(os.environ.get("LMS_SMTP_PORT", "25")),
+        "LMS_SMTP_FROM": os.environ.get("LMS_SMTP_FROM", "lms@localhost"),
+        "LMS_SMTP_USER": os.environ.get("LMS_SMTP_USER", ""),
+        "LMS_SMTP_PASSWORD": os.environ.get("LMS_SMTP_PASSWORD", ""),
+        "LMS_SMTP_STARTTLS": os.environ.get("LMS_SMTP_STARTTLS", "") in ("1", "true", "yes"),
     }

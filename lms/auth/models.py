@@ -36,6 +36,7 @@ class User(UserMixin, db.Model):
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]  # None: has not logged in yet (invitations go to them)
 
     def set_password(self, password: str) -> None:
         # scrypt by default; the test suite's configuration picks a cheaper method (thousands of accounts made).

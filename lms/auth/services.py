@@ -39,6 +39,11 @@ def create_user(email: str, name: str, password: str, role: str = Role.LEARNER, 
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
+    # Addresses pre-enrolled before the account existed join their cohorts now (imported here: invitations build on
+    # accounts, not the other way round).
+    from lms.invitations.services import claim_pending_enrolments
+
+    claim_pending_enrolments(user)
     return user
 
 

@@ -27,7 +27,10 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            from lms.invitations.services import after_login
+
             login_user(user)
+            after_login(user)  # pre-enrolments of this address are claimed
             return redirect(safe_next(form.next.data, url_for("catalog.index")))
         flash(_("Wrong email or password."), "error")
         return render_template("auth/login.html", form=form), 401

@@ -52,11 +52,17 @@ def cohort_in_scope(user: User, arguments: dict) -> Cohort:
     return cohort or abort(404)
 
 
+def status_of(enrolment: Enrolment) -> str:
+    if not enrolment.active:
+        return _("Withdrew")
+    return _("Active") if enrolment.user.active else _("Account deactivated")  # history kept, login refused
+
+
 def roster(user: User, arguments: dict) -> Table:
     cohort = cohort_in_scope(user, arguments)
     enrolments = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
                                     .options(selectinload(Enrolment.user)).order_by(Enrolment.enrolled_at)).all()
-    rows = [[e.user.name, e.user.email, _("Active") if e.active else _("Withdrew"), e.enrolled_at.date(),
+    rows = [[e.user.name, e.user.email, status_of(e), e.enrolled_at.date(),
              e.withdrawn_at.date() if e.withdrawn_at else None, e.withdrawal_reason or ""] for e in enrolments]
     columns = [_("Name"), _("Email"), _("Status"), _("Joined"), _("Withdrew on"), _("Reason")]
     return Table(filename=f"enrolment-cohort-{cohort.id}", sheet=cohort.name, columns=columns, rows=rows)

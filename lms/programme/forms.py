@@ -38,6 +38,12 @@ class EmailForm(FlaskForm):
     email = EmailField(_l("Email"), validators=EMAIL_VALIDATORS, filters=[strip])
 
 
+class EnrolForm(EmailForm):
+    """Enrol a learner by address; for an address without an account, their name creates it (with an invitation),
+    or the address is pre-enrolled."""
+    name = StringField(_l("Name (for a new account)"), validators=[Optional(), Length(max=120)], filters=[strip])
+
+
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 

@@ -99,14 +99,30 @@ def active_count(cohort: Cohort) -> int:
                                                                      Enrolment.withdrawn_at.is_(None))) or 0
 
 
+def seats_taken(cohort: Cohort, besides_pending_id: int | None = None) -> int:
+    """Active enrolments and unclaimed pre-enrolments (they hold a seat for the learner to come)."""
+    from lms.invitations.models import PendingEnrolment
+
+    pending = select(func.count(PendingEnrolment.id)).where(
+        PendingEnrolment.cohort_id == cohort.id, PendingEnrolment.claimed_at.is_(None),
+        PendingEnrolment.id != (besides_pending_id or 0))
+    return active_count(cohort) + (db.session.scalar(pending) or 0)
+
+
 def enrol_learner(actor: User, cohort: Cohort, email: str) -> Enrolment:
     if not scope_of(actor).manages_cohort(cohort):
         raise forbidden()
-    if cohort.status == CohortStatus.CLOSED:
-        raise ProgrammeError("closed", _l("This cohort is closed."))
     learner = find_user(email)
     if learner is None:
-        raise ProgrammeError("unknown_user", _l("No account has this email address."))
+        raise ProgrammeError("unknown_user", _l("No account has this email address: give the learner's name too, "
+                                                "to create their account and print their invitation."))
+    return admit(cohort, learner)
+
+
+def admit(cohort: Cohort, learner: User, pending_id: int | None = None) -> Enrolment:
+    """The rules of any enrolment, by a manager or by a claimed pre-enrolment (whose seat is its own)."""
+    if cohort.status == CohortStatus.CLOSED:
+        raise ProgrammeError("closed", _l("This cohort is closed."))
     if learner.role != Role.LEARNER:
         raise ProgrammeError("not_learner", _l("This account is not a learner's."))
     # The row lock on the cohort serialises enrolments into it, so two at once cannot both take its last seat
@@ -118,7 +134,7 @@ def enrol_learner(actor: User, cohort: Cohort, email: str) -> Enrolment:
         db.session.rollback()
         raise ProgrammeError("duplicate", _l("This learner is already in this cohort.") if existing.active
                              else _l("This learner withdrew from this cohort."))
-    if active_count(cohort) >= cohort.capacity:
+    if seats_taken(cohort, pending_id) >= cohort.capacity:
         db.session.rollback()
         raise ProgrammeError("full", _l("This cohort is full (%(capacity)s learners).", capacity=cohort.capacity))
     elsewhere = db.session.scalar(

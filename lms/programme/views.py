@@ -14,13 +14,14 @@ from lms.catalog.models import Track
 from lms.extensions import db
 from lms.i18n import localized
 from lms.programme import services
-from lms.programme.forms import CentreForm, CohortForm, EmailForm, GrantForm, StatusForm, WithdrawForm
+from lms.programme.forms import CentreForm, CohortForm, EmailForm, EnrolForm, GrantForm, StatusForm, WithdrawForm
 from lms.programme.models import Centre, Cohort, CohortStatus, Enrolment, Region, RoleGrant, ScopedRole
 from lms.programme.scope import scope_of
 from lms.programme.services import ProgrammeError
 
 bp = Blueprint("programme", __name__, url_prefix="/programme")
-HTTP_STATUS = {"forbidden": 403, "duplicate": 409, "full": 409, "other_cohort": 409, "closed": 409}
+HTTP_STATUS = {"forbidden": 403, "duplicate": 409, "full": 409, "other_cohort": 409, "closed": 409, "not_found": 404,
+               "has_account": 409, "deactivated": 409}
 
 
 def refused(error: ProgrammeError) -> int:
@@ -185,11 +186,19 @@ def render_cohort(cohort: Cohort, status: int = 200, **forms):
         status_form = forms.get("status_form") or StatusForm(prefix="status")
         status_form.status.choices = [SelectChoice(s.value, s.value)
                                      for s in services.NEXT_STATUSES[CohortStatus(cohort.status)]]
-    active = sum(1 for e in enrolments if e.active)
+    from lms.invitations.forms import AccountStatusForm, InviteForm
+    from lms.invitations.models import PendingEnrolment
+
+    pending = db.session.scalars(select(PendingEnrolment).where(PendingEnrolment.cohort_id == cohort.id,
+                                                                PendingEnrolment.claimed_at.is_(None))
+                                 .order_by(PendingEnrolment.created_at)).all()
+    active = sum(1 for e in enrolments if e.active) + len(pending)  # a pre-enrolment holds its seat
     return render_template(
         "programme/cohort.html", cohort=cohort, enrolments=enrolments, instructors=instructors, manages=manages,
-        active=active, status_form=status_form,
-        enrol_form=forms.get("enrol_form") or (EmailForm(prefix="enrol") if manages else None),
+        active=active, status_form=status_form, pending=pending,
+        invite_form=InviteForm(prefix="invite") if manages else None,
+        account_form=AccountStatusForm(prefix="account") if manages else None,
+        enrol_form=forms.get("enrol_form") or (EnrolForm(prefix="enrol") if manages else None),
         instructor_form=forms.get("instructor_form") or (EmailForm(prefix="instructor") if manages else None),
         withdraw_form=WithdrawForm(prefix="withdraw") if manages else None,
         failed_withdrawal=forms.get("failed_withdrawal")), status
@@ -201,11 +210,11 @@ def cohort(cohort_id: int):
     return render_cohort(visible_cohort_or_404(cohort_id))
 
 
-def by_email(cohort_id: int, prefix: str, write, done):
+def by_email(cohort_id: int, prefix: str, write, done, form_class=EmailForm):
     """A cohort page's form of one e-mail address (enrol a learner, add an instructor): the write, then its
     message; a refusal renders the page with the form and its message."""
     cohort = visible_cohort_or_404(cohort_id)
-    form = EmailForm(prefix=prefix)
+    form = form_class(prefix=prefix)
     if not form.validate_on_submit():
         return render_cohort(cohort, 400, **{f"{prefix}_form": form})
     try:
@@ -219,8 +228,13 @@ def by_email(cohort_id: int, prefix: str, write, done):
 @bp.route("/cohorts/<int:cohort_id>/enrolments", methods=["POST"])
 @staff_required
 def enrol(cohort_id: int):
+    form = EnrolForm(prefix="enrol")
+    if form.validate_on_submit() and form.name.data and services.find_user(form.email.data) is None:
+        from lms.invitations.views import invite_new_learner
+
+        return invite_new_learner(visible_cohort_or_404(cohort_id), form)
     return by_email(cohort_id, "enrol", services.enrol_learner,
-                    lambda name: _("%(name)s joined the cohort.", name=name))
+                    lambda name: _("%(name)s joined the cohort.", name=name), EnrolForm)
 
 
 @bp.route("/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
