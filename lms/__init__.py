@@ -46,7 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
                       deadlines_bp, gradebook_bp, regrades_bp, attendance_bp, imports_bp, invitations_bp, exports_bp,
                       admin_bp, api_bp):
         app.register_blueprint(blueprint)
-    import lms.attendance.exports  # noqa: F401 - registers the "attendance" export (once: modules import once)
+    # Each named export registers itself in lms.exports.registry when its module is first imported.
+    import lms.attendance.exports  # noqa: F401
+    import lms.gradebook.exports  # noqa: F401
+    import lms.imports.error_file  # noqa: F401
 
     csrf.exempt(api_bp)  # the API checks CSRF itself for session requests; token requests carry no cookie
 

@@ -4,7 +4,7 @@ modules, open since 2000 with no due date; learners made by the fixtures are enr
 them elsewhere or asks for an unenrolled learner (make_user(..., enrol=False))."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 TEST_REGION = "dakhla-oued-ed-dahab"
 TEST_CENTRE = "Centre des tests"

@@ -64,7 +64,7 @@ def exercise_by_uuid(exercise_uuid: str) -> Exercise | None:
 def exercise_detail(exercise_uuid: str):
     exercise = exercise_by_uuid(exercise_uuid)
     if exercise is None or (deadlines.gates(api_user()) and not deadlines.is_open(
-            deadlines.windows_of(api_user(), [exercise.id]).get(exercise.id))):
+            deadlines.window_for(api_user(), exercise))):
         return error("unknown_exercise", _("No such exercise."), 404)
     return jsonify({"uuid": exercise.uuid, "kind": exercise.kind, "title": localized(exercise.title),
                     "statement": localized(exercise.statements, current_language()), "files": exercise.files,

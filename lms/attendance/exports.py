@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms import clock
 from lms.attendance import services
 from lms.attendance.forms import MARK_LABELS
 from lms.attendance.models import SessionStatus
@@ -20,7 +21,7 @@ def attendance(user: User, arguments: dict) -> Table:
     sessions = services.sessions_of(cohort.id)
     held = [s for s in sessions if s.status == SessionStatus.CLOSED]  # the open ones are ahead, or under way
     columns = [_("Name"), _("Email"), _("Status")]
-    columns += [services.local_from_utc(s.starts_at).strftime("%Y-%m-%d %H:%M") for s in held]
+    columns += [clock.to_local(s.starts_at).strftime("%Y-%m-%d %H:%M") for s in held]
     columns += [_("Points"), _("Sessions counted"), _("Rate (%)"), _("Best rate still reachable (%)")]
     rows = []
     for record in services.records(cohort, sessions):

@@ -7,9 +7,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -31,21 +30,8 @@ CODE_DIGITS = 6
 
 # --- times: the forms speak the programme's local time, the rows naive UTC --------------------------------------
 
-def zone():
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(current_app.config["LMS_TIMEZONE"])
-    except ZoneInfoNotFoundError:  # no tz database on this host: Morocco's usual offset
-        return timezone(timedelta(hours=1))
-
-
 def utc_from_local(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
-
-
-def local_from_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC).astimezone(zone()).replace(tzinfo=None)
+    return clock.from_local(datetime.combine(day, at))
 
 
 # --- who runs a session -------------------------------------------------------------------------------------------

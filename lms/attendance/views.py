@@ -28,7 +28,7 @@ bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
 @bp.app_template_filter("local")
 def local_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    return services.local_from_utc(moment).strftime(pattern) if moment else ""
+    return clock.to_local(moment).strftime(pattern) if moment else ""
 
 
 @bp.app_context_processor
@@ -256,8 +256,8 @@ def code_form_for(user) -> CodeForm:
         .where(Enrolment.user_id == user.id, Enrolment.withdrawn_at.is_(None),
                AttendanceSession.status == SessionStatus.OPEN)
         .options(selectinload(AttendanceSession.cohort)).order_by(AttendanceSession.starts_at).limit(200)).all()
-    today = services.local_from_utc(clock.utcnow()).date()
-    sessions.sort(key=lambda s: services.local_from_utc(s.starts_at).date() != today)
+    today = clock.to_local(clock.utcnow()).date()
+    sessions.sort(key=lambda s: clock.to_local(s.starts_at).date() != today)
     form.session.choices = [SelectChoice(s.id, f"{s.cohort.name} · {local_time(s.starts_at)}"
                                          + (f" · {s.room}" if s.room else "")) for s in sessions]
     return form

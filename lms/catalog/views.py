@@ -24,15 +24,22 @@ from lms.submissions.services import submissions_of
 bp = Blueprint("catalog", __name__)
 
 
-def exercise_or_404(exercise_uuid: str) -> Exercise:
-    """An exercise this user may open: staff, any; a learner, one opened in one of their cohorts."""
+def exercise_and_window_or_404(exercise_uuid: str):
+    """An exercise this user may open (staff: any; a learner: one opened in one of their cohorts), and the
+    learner's window for it (None for staff)."""
     exercise = db.session.scalar(select(Exercise).filter_by(uuid=exercise_uuid))
     if exercise is None or exercise.archived:
         abort(404)
-    if deadlines.gates(current_user) and not deadlines.is_open(
-            deadlines.windows_of(current_user, [exercise.id]).get(exercise.id)):
+    if not deadlines.gates(current_user):
+        return exercise, None
+    window = deadlines.window_for(current_user, exercise)
+    if not deadlines.is_open(window):
         abort(404)
-    return exercise
+    return exercise, window
+
+
+def exercise_or_404(exercise_uuid: str) -> Exercise:
+    return exercise_and_window_or_404(exercise_uuid)[0]
 
 
 def opened_modules() -> set[int] | None:
@@ -93,7 +100,7 @@ def module(track_slug: str, module_slug: str):
 @bp.route("/exercises/<exercise_uuid>")
 @login_required
 def exercise(exercise_uuid: str):
-    row = exercise_or_404(exercise_uuid)
+    row, window = exercise_and_window_or_404(exercise_uuid)
     statement = render_markdown(localized(row.statements, current_language()))
     # A notebook is handed in as a file (downloaded, run in the learner's Jupyter, uploaded), not typed in here.
     notebook = next((name for name in row.files if notebooks.is_notebook(name)), None)
@@ -103,7 +110,8 @@ def exercise(exercise_uuid: str):
                            editors=[(name, editor_language(name)) for name in row.files if name != notebook],
                            editor_language=editor_language, notebook=notebook,
                            preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row),
-                           expected=expected_results(row, current_user), timing=deadlines.timing_for(current_user, row))
+                           expected=expected_results(row, current_user),
+                           timing=deadlines.timing_for(current_user, row, window))
 
 
 def public_data(exercise: Exercise) -> dict[str, dict]:

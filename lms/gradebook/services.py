@@ -29,7 +29,7 @@ def minutes_late(accepted_at: datetime, due_at: datetime | None, grace_minutes: 
     if due_at is None:
         return 0
     late = accepted_at - due_at - timedelta(minutes=grace_minutes)
-    return max(0, math.ceil(late.total_seconds() / 60)) if late > timedelta(0) else 0
+    return math.ceil(late.total_seconds() / 60) if late > timedelta(0) else 0
 
 
 def deduction_percent(policy: LatePolicy, late_minutes: int, raw_percent: float) -> float:
@@ -138,17 +138,25 @@ def grade_landed(submission: Submission) -> None:
     if submission.mode != Mode.GRADED:
         return
     try:
-        cohorts = db.session.scalars(
-            select(EffectiveWindow.cohort_id).join(Enrolment, and_(
-                Enrolment.cohort_id == EffectiveWindow.cohort_id, Enrolment.user_id == EffectiveWindow.user_id))
-            .where(EffectiveWindow.user_id == submission.user_id,
-                   EffectiveWindow.exercise_id == submission.exercise_id, Enrolment.withdrawn_at.is_(None))).all()
-        for cohort_id in cohorts:
-            recompute_grades(cohort_id, [submission.user_id], [submission.exercise_id], commit=False)
-        db.session.commit()
+        update_stored_grades([submission.user_id], submission.exercise_id)
     except Exception:  # noqa: BLE001 - the grade is stored; the gradebook is rebuilt from it
         db.session.rollback()
         log.exception("stored grade of submission %s not updated", submission.id)
+
+
+def update_stored_grades(user_ids, exercise_id: int) -> None:
+    """The stored grades of these learners for one exercise, in each of their active cohorts that publish it: one
+    recomputation per cohort, one commit."""
+    learners_of: dict[int, list[int]] = {}
+    for cohort_id, user_id in db.session.execute(
+            select(EffectiveWindow.cohort_id, EffectiveWindow.user_id).join(Enrolment, and_(
+                Enrolment.cohort_id == EffectiveWindow.cohort_id, Enrolment.user_id == EffectiveWindow.user_id))
+            .where(EffectiveWindow.user_id.in_(list(user_ids)), EffectiveWindow.exercise_id == exercise_id,
+                   Enrolment.withdrawn_at.is_(None))):
+        learners_of.setdefault(cohort_id, []).append(user_id)
+    for cohort_id, learners in learners_of.items():
+        recompute_grades(cohort_id, learners, [exercise_id], commit=False)
+    db.session.commit()
 
 
 def recompute_all() -> int:

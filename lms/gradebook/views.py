@@ -13,7 +13,6 @@ from lms.catalog.models import Exercise
 from lms.deadlines.models import EffectiveWindow
 from lms.deadlines.services import may_teach, policy_for
 from lms.extensions import db
-from lms.gradebook import exports as _exports  # noqa: F401 - registers the gradebook export
 from lms.gradebook import services
 from lms.gradebook.forms import ExcuseForm, OverrideForm
 from lms.gradebook.models import Grade

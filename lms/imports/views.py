@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from lms.auth.access import staff_required
 from lms.extensions import db
-from lms.imports import error_file  # noqa: F401 (registers the error file's export)
 from lms.imports import services
 from lms.imports.error_file import batch_of_author
 from lms.imports.forms import MODE_LABELS, CommitForm, UploadForm

@@ -3,15 +3,14 @@ views only read and call."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from flask import current_app
 from sqlalchemy import exists, func, or_, select
 
 from graders.ml_metrics import METRICS, points_for, reaches
 from lms.auth.models import User
 from lms.catalog.models import Exercise
-from lms.clock import utcnow
+from lms.clock import programme_zone, utcnow
 from lms.extensions import db
 from lms.leaderboards.models import LeaderboardReveal, ModelScore
 from lms.submissions.models import Mode, Status, Submission
@@ -38,13 +37,7 @@ def score_row(submission: Submission, ranking: dict) -> ModelScore:
 
 def local_day_start(now: datetime | None = None) -> datetime:
     """Midnight of the programme's day (LMS_TIMEZONE, Morocco's by default), as naive UTC like the rows."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        zone = ZoneInfo(current_app.config["LMS_TIMEZONE"])
-    except Exception:  # noqa: BLE001 - no tz database on this host: Morocco's usual offset
-        zone = timezone(timedelta(hours=1))
-    now = (now or utcnow()).replace(tzinfo=timezone.utc).astimezone(zone)
+    now = (now or utcnow()).replace(tzinfo=timezone.utc).astimezone(programme_zone())
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight.astimezone(timezone.utc).replace(tzinfo=None)
 

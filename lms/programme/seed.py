@@ -1,5 +1,6 @@
 """`flask lms seed-programme`: a realistic programme to measure against (issue 11's scale: 15,000 learners, 12
-regions, 40 centres, 500 cohorts, 1,000,000 submissions, 2,000,000 attendance marks), written with bulk inserts, deterministic for a seed.
+regions, 40 centres, 500 cohorts, 1,000,000 submissions, 2,000,000 attendance marks), written with bulk inserts,
+deterministic for a seed.
 Every seeded account shares one password (printed), so a benchmark can log in as any of them."""
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from lms.auth.models import User
 from lms.catalog.models import Exercise
 from lms.clock import utcnow
 from lms.extensions import db
-from lms.gradebook.services import grade_landed
+from lms.gradebook.services import update_stored_grades
 from lms.grading.queue import job_timeout_for, redis_connection
 from lms.programme.scope import scope_of
 from lms.programme.services import ProgrammeError, forbidden
@@ -118,14 +118,14 @@ def apply_batch(actor: User, batch: RegradeBatch) -> int:
         raise forbidden()
     if batch.status != BatchStatus.READY:
         raise ProgrammeError("not_ready", _l("This regrade is not finished, or was already applied or discarded."))
-    changed = []
-    for result in batch.results:
-        if result.change not in ("up", "down") and result.new_verdict == result.old_verdict:
-            continue
-        if result.change == "error":
-            continue
+    differing = [r for r in batch.results
+                 if r.change in ("up", "down") or (r.change == "same" and r.new_verdict != r.old_verdict)]
+    submissions = {s.id: s for s in db.session.scalars(select(Submission).where(
+        Submission.id.in_([r.submission_id for r in differing])))}
+    changed = []  # the learners whose grade changed
+    for result in differing:
         same_grade = (Submission.score.is_(None) if result.old_score is None else Submission.score == result.old_score)
-        submission = db.session.get(Submission, result.submission_id)
+        submission = submissions[result.submission_id]
         done = db.session.execute(
             update(Submission).where(Submission.id == result.submission_id, Submission.status == Status.COMPLETED,
                                      same_grade)
@@ -139,12 +139,10 @@ def apply_batch(actor: User, batch: RegradeBatch) -> int:
                                        old_content_version=submission.content_version,
                                        new_content_version=batch.content_version, changed_by=actor.id,
                                        changed_at=utcnow()))
-            changed.append(result.submission_id)
+            changed.append(submission.user_id)
     batch.status, batch.decided_at = BatchStatus.APPLIED, utcnow()
     db.session.commit()
-    db.session.expire_all()
-    for submission_id in changed:  # the learners' stored grades, in each of their cohorts
-        grade_landed(db.session.get(Submission, submission_id))
+    update_stored_grades(set(changed), batch.exercise_id)  # the learners' stored grades, in each of their cohorts
     return len(changed)
 
 

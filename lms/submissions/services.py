@@ -145,11 +145,11 @@ def check_window(user: User, exercise: Exercise, mode: str) -> None:
     """A learner submits only to an opened exercise of one of their cohorts, and graded work only until its
     cut-off (their own, with extensions); practice runs stay open after it."""
     from lms.clock import to_local
-    from lms.deadlines.services import gates, is_open, windows_of
+    from lms.deadlines.services import gates, is_open, window_for
 
     if not gates(user):
         return
-    window = windows_of(user, [exercise.id]).get(exercise.id)
+    window = window_for(user, exercise)
     if not is_open(window):
         raise SubmissionRejected("unknown_exercise", _l("This exercise is not open to you."), 404)
     if mode == Mode.GRADED and window.cutoff_at is not None and utcnow() > window.cutoff_at:

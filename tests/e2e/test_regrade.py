@@ -12,7 +12,8 @@ from lms.regrades.models import RegradeResult, ScoreChange
 from lms.submissions.models import Submission
 from tests.conftest import solution_of
 
-INTEGER_DIVISION = {"solution.py": "def moyenne(nombres):\n    return sum(nombres) // len(nombres) if nombres else None\n"}
+INTEGER_DIVISION = {"solution.py": "def moyenne(nombres):\n"
+                                   "    return sum(nombres) // len(nombres) if nombres else None\n"}
 
 
 def set_expected(exercise, check_id, value, version):
