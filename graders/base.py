@@ -20,7 +20,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 from sandboxes.limits import DEFAULT_LIMITS, Limits, validate_limits
 from sandboxes.runner import RUNTIME_RUNC, SandboxPlan, SandboxResult
@@ -166,6 +166,7 @@ class GradeResult:
 
 class Grader(ABC):
     kind: ClassVar[str]
+    runs_code: ClassVar[bool] = True  # False: a TrustedGrader, judged without a sandbox
     image: ClassVar[str]  # logical image name, mapped to a Docker tag by the runner
     # Files of tests/public/ that are public tests a learner can run (shown on the page, run in practice runs).
     public_test_glob: ClassVar[str] = ""
@@ -217,6 +218,47 @@ class Grader(ABC):
     def judge(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
         """The grade of a run: `evaluate()`'s, with the hidden-input rule applied whatever it did."""
         return hide_what_must_be_hidden(self.evaluate(spec, plan, result), result)
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Whom a trusted-side grade is for. `key(purpose)`: 32 bytes derived on the server from its secret, this learner
+    and this exercise (a quiz's shuffling seed, a CTF flag); the secret itself never reaches a grader, a page or a
+    container, and another learner's key is another value."""
+
+    user_id: int
+    key: Callable[[str], bytes]
+
+
+class TrustedGrader(Grader):
+    """A kind that judges what the learner handed in without running it (quiz answers, a flag, a YAML model): no
+    sandbox. The worker calls `grade_trusted()` in its own process, so parsing must be safe on hostile input (no
+    entities, no aliases bombs, size caps) and must never import, unpickle or execute anything submitted."""
+
+    runs_code: ClassVar[bool] = False
+
+    def plan(self, spec: ExerciseSpec, files: dict[str, str], practice: bool = False) -> SandboxPlan:
+        raise SpecError(f"the {self.kind} kind runs no code: it has no sandbox plan")
+
+    def evaluate(self, spec: ExerciseSpec, plan: SandboxPlan, result: SandboxResult) -> GradeResult:
+        raise SpecError(f"the {self.kind} kind runs no code: it has no sandbox result to judge")
+
+    @abstractmethod
+    def grade(self, spec: ExerciseSpec, files: dict[str, str], learner: Learner) -> GradeResult:
+        """The grade of these files for this learner; hidden checks report their name and pass/fail only."""
+
+    def grade_trusted(self, spec: ExerciseSpec, files: dict[str, str], learner: Learner) -> GradeResult:
+        grade = self.grade(spec, files, learner)
+        for feedback in grade.checks + grade.public_tests:
+            if feedback.hidden:
+                feedback.message = ""
+                feedback.details = {}
+        return grade
+
+    def reference_files(self, spec: ExerciseSpec, solution: dict[str, str], learner: Learner) -> dict[str, str]:
+        """What the reference solution hands in for this learner (check-content): the solution folder's files, or,
+        for a per-learner answer such as a CTF flag, that learner's own."""
+        return solution
 
 
 def hide_what_must_be_hidden(grade: GradeResult, result: SandboxResult) -> GradeResult:
