@@ -13,6 +13,7 @@ from graders.base import ExerciseSpec, Grader
 from lms.auth.forms import EmptyForm
 from lms.catalog.models import Exercise, Module, Track
 from lms.catalog.rendering import render_markdown
+from lms.catalog.workspaces import workspace_for
 from lms.clock import utcnow
 from lms.deadlines import services as deadlines
 from lms.extensions import db
@@ -111,7 +112,8 @@ def exercise(exercise_uuid: str):
                            editor_language=editor_language, notebook=notebook,
                            preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row),
                            expected=expected_results(row, current_user),
-                           timing=deadlines.timing_for(current_user, row, window))
+                           timing=deadlines.timing_for(current_user, row, window),
+                           workspace=workspace_for(row, current_user))
 
 
 def public_data(exercise: Exercise) -> dict[str, dict]:
