@@ -228,6 +228,9 @@ class Learner:
 
     user_id: int
     key: Callable[[str], bytes]
+    # The learner's earlier graded attempts at this exercise, oldest first, each {"checks": [stored check
+    # feedback dicts], "score"}: for per-question tries and penalties. Trusted data (our own rows).
+    previous: tuple[dict, ...] = ()
 
 
 class TrustedGrader(Grader):

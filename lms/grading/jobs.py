@@ -28,7 +28,7 @@ from lms.grading.queue import notify_changed
 from lms.grading.sandbox import get_runner
 from lms.gradebook.services import grade_landed
 from lms.grading.state import LIVE, transition
-from lms.grading.trusted import grade_trusted
+from lms.grading.trusted import after_grade, grade_trusted
 from lms.leaderboards.services import score_row
 from lms.submissions.models import Mode, Status, Submission, SubmissionArtifact
 from sandboxes.container import SandboxError
@@ -116,7 +116,7 @@ def _run_and_store(submission: Submission, attempt: int) -> str:
 def _judge_and_store(submission: Submission, attempt: int, spec: ExerciseSpec, grader) -> str:
     """A kind that runs no code: judged here, on the trusted side; a bug in it is the platform's failure."""
     try:
-        grade_result = grade_trusted(grader, spec, submission.files, submission.user_id)
+        grade_result = grade_trusted(grader, spec, submission)
     except SpecError as exc:
         return finish_with_error(submission, f"exercise definition cannot be graded: {exc}", attempt)
     finished = utcnow()
@@ -125,6 +125,7 @@ def _judge_and_store(submission: Submission, attempt: int, spec: ExerciseSpec, g
                        finished_at=finished, container_started_at=None, warm=None):
         return "superseded"
     grade_landed(submission)
+    after_grade(submission, grade_result)
     return grade_result.verdict.value
 
 
