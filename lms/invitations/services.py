@@ -40,8 +40,9 @@ def not_logged_in_yet(cohort: Cohort) -> list[User]:
 
 def invite(actor: User, cohort: Cohort, learners: list[User]) -> list[tuple[User, str, datetime]]:
     """A new invitation per learner (revoking their earlier ones); returns (learner, token, expires_at): the token
-    exists only here, for the printed slip and the e-mail."""
-    if not scope_of(actor).manages_cohort(cohort):
+    exists only here, for the printed slip and the e-mail. The cohort's managers and its instructors, who hand the
+    slips out in class, may invite its learners."""
+    if not scope_of(actor).sees_cohort(cohort):
         raise forbidden()
     now = utcnow()
     expires_at = now + timedelta(days=current_app.config["LMS_INVITATION_DAYS"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
 
@@ -98,11 +98,7 @@ def render_index(status: int = 200, centre_form=None, cohort_form=None, grant_fo
     cohorts = db.session.scalars(query.options(selectinload(Cohort.centre).selectinload(Centre.region),
                                                selectinload(Cohort.track))
                                  .order_by(Cohort.starts_on.desc(), Cohort.name).limit(500)).all()
-    ids = [c.id for c in cohorts]
-    counts = dict(db.session.execute(
-        select(Enrolment.cohort_id, func.count(Enrolment.id))
-        .where(Enrolment.cohort_id.in_(ids), Enrolment.withdrawn_at.is_(None))
-        .group_by(Enrolment.cohort_id)).all()) if ids else {}
+    counts = services.seats_taken_by_cohort([c.id for c in cohorts])  # pre-enrolments hold their seats too
     centres, every_region = centres_in(scope), all_regions()
     region_ids = {c.region_id for c in centres}
     regions = [r for r in every_region if scope.everything or r.id in region_ids or r.id in scope.region_ids]
@@ -196,7 +192,7 @@ def render_cohort(cohort: Cohort, status: int = 200, **forms):
     return render_template(
         "programme/cohort.html", cohort=cohort, enrolments=enrolments, instructors=instructors, manages=manages,
         active=active, status_form=status_form, pending=pending,
-        invite_form=InviteForm(prefix="invite") if manages else None,
+        invite_form=InviteForm(prefix="invite"),  # its instructors invite too (visible_cohort_or_404 let us in)
         account_form=AccountStatusForm(prefix="account") if manages else None,
         enrol_form=forms.get("enrol_form") or (EnrolForm(prefix="enrol") if manages else None),
         instructor_form=forms.get("instructor_form") or (EmailForm(prefix="instructor") if manages else None),
