@@ -134,3 +134,49 @@ def test_the_board_ranks_public_scores_seals_private_ones_and_counts_the_quota(
         assert final == (f"النتيجة النهائية، على الجزء الخاص: {verdict} · {round(score.private_score, 3)} · "
                          f"{points} / {ranked.points}"), final
         auth.logout()
+
+
+def test_each_learners_deadline_settles_their_result_on_the_work_accepted_by_then(
+        app, client, auth, make_user, ranked, run_worker_burst):
+    """No reveal: the private part decides at each learner's own deadline (an extension moves it), on their best
+    work accepted by then; work handed in later still gets a public score but changes nothing."""
+    from graders.ml_metrics import points_for
+    from lms.clock import utcnow
+    from lms.deadlines import services as deadlines
+    from lms.extensions import db
+    from lms.leaderboards.models import ModelScore
+    from lms.programme.models import Cohort, Enrolment
+
+    amina, youssef, teacher = make_user(name="Amina"), make_user(name="Youssef"), make_user("admin")
+    weaker = REFERENCE.replace('train[["x1", "x2"]], train["label"]', 'train[["x1"]], train["label"]').replace(
+        'model.predict(test[["x1", "x2"]])', 'model.predict(test[["x1"]])')
+    assert submit(client, auth, amina, ranked, weaker).status_code == 202
+    assert submit(client, auth, youssef, ranked, weaker).status_code == 202
+    run_worker_burst()
+    cohort = db.session.scalar(db.select(Cohort).join(Enrolment).where(Enrolment.user_id == amina.id,
+                                                                       Cohort.track_id == ranked.module.track_id))
+    deadlines.set_exercise_dates(teacher, cohort, ranked, None, utcnow(), None)  # due now, no cut-off
+    deadlines.grant_extension(teacher, cohort, youssef, ranked, utcnow().replace(year=utcnow().year + 1), None,
+                              "malade")
+    assert submit(client, auth, amina, ranked, REFERENCE).status_code == 202  # late: accepted, scored
+    run_worker_burst()
+    scores = {s.submission_id: s for s in db.session.query(ModelScore).all()}
+    late = max((s for s in scores.values() if s.user_id == amina.id), key=lambda s: s.submission_id)
+    first = min((s for s in scores.values() if s.user_id == amina.id), key=lambda s: s.submission_id)
+    assert late.public_score > first.public_score  # the late work would rank her higher
+
+    auth.login(amina)
+    page = client.get(f"/exercises/{ranked.uuid}").get_data(as_text=True)
+    final = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.split('class="final-result">', 1)[1]
+                                       .split("</p>", 1)[0])).strip()
+    points = points_for(ranked.points, first.private_score, first.threshold, True)
+    assert f"{round(first.private_score, 3)} · {points} / {ranked.points}" in final, final
+    rows = {row[1]: row for row in board_rows(client.get(f"/exercises/{ranked.uuid}/leaderboard").get_data(
+        as_text=True))}
+    assert rows["Amina"][2:5] == [f"{first.public_score:.3f}", f"{first.private_score:.3f}",
+                                  "réussi" if first.private_score >= first.threshold else "non réussi"]
+    assert rows["Youssef"][3:5] == ["—", "avant l'échéance"]  # his deadline is a year away: sealed
+    auth.logout()
+    auth.login(youssef)
+    assert 'class="final-result"' not in client.get(f"/exercises/{ranked.uuid}").get_data(as_text=True)
+    auth.logout()
