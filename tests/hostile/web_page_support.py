@@ -79,7 +79,9 @@ class WebHostile:
         plan = self.grader.plan(SPEC, files)
         steps = json.dumps(plan.steps)
         assert "Bonjour" not in steps and "336699" not in steps  # expected values never go in
-        assert str(SECRET_WIDTH) not in json.dumps(plan.job())  # nor the hidden width in the visible phase's message
+        # Nor the hidden width in the visible phase's message (as a number of its own: the typed text is random
+        # digits, "tajine-7771", which may hold it by chance).
+        assert not re.search(rf"(?<![\w-]){SECRET_WIDTH}(?!\d)", json.dumps(plan.job()))
         result = self.runner.run(plan)
         return self.grader.judge(SPEC, plan, result), result, plan.trusted["typed"]
 
