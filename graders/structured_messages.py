@@ -268,9 +268,9 @@ def _value(value, language: str):
     return value
 
 
-def text(key: str, **values) -> dict[str, str]:
-    """The message `key` in every language, its values made inert (learner-made names, cells, conditions)."""
-    templates = MESSAGES[key]
+def text(message_key: str, /, **values) -> dict[str, str]:
+    """The message in every language, its values made inert (learner-made names, cells, conditions)."""
+    templates = MESSAGES[message_key]
     return {language: templates[language].format(**{name: _value(value, language) for name, value in values.items()})
             for language in LANGUAGES}
 

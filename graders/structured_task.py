@@ -261,7 +261,8 @@ def _rule_shown(rule) -> str:
     if isinstance(rule, dict):
         if "one_of" in rule:
             return " | ".join(map(_shown, rule["one_of"]))
-        return " … ".join([f"≥ {rule['min']}"] * ("min" in rule) + [f"≤ {rule['max']}"] * ("max" in rule))
+        bounds = [f"≥ {rule['min']}"] if "min" in rule else []
+        return " … ".join(bounds + ([f"≤ {rule['max']}"] if "max" in rule else []))
     return _shown(rule)
 
 
