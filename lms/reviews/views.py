@@ -3,26 +3,44 @@ deliverable, the answer to a regrade request. Learners: their released review an
 submitted file downloads as plain text, never as a page or a picture the browser would run."""
 from __future__ import annotations
 
+from posixpath import splitext
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from graders.base import ExerciseSpec
+from graders.base import ExerciseSpec, Grader
 from graders.reviewed_task import link_problem
 from lms.auth.access import staff_required
 from lms.auth.forms import EmptyForm
 from lms.catalog.models import Exercise
+from lms.catalog.workspaces import register_workspace
 from lms.extensions import db
 from lms.programme.services import ProgrammeError
 from lms.programme.views import refused
 from lms.reviews import services
-from lms.reviews import workspace  # noqa: F401 - registers the exercise page's workspace of the kind
 from lms.reviews.models import ReviewStatus
-from lms.submissions.models import Submission
+from lms.submissions.models import Mode, Submission
 from lms.submissions.presenters import present
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@register_workspace(services.KIND)
+def reviewed_task_workspace(exercise: Exercise, user) -> dict:
+    """The exercise page of a reviewed task: the rubric before submitting, a field per deliverable file (the link
+    as a one-line field), and the learner's submissions in review, each with a way to its released review."""
+    options = ExerciseSpec.from_dict(exercise.spec).options
+    fields = [{"name": name, "link": name == options.get("link"), "starter": exercise.starter_files.get(name, ""),
+               "language": Grader.EDITOR_LANGUAGES.get(splitext(name)[1], "text")} for name in exercise.files]
+    in_review = []
+    if getattr(user, "is_authenticated", False):
+        in_review = list(db.session.scalars(select(Submission).where(
+            Submission.user_id == user.id, Submission.exercise_id == exercise.id, Submission.mode == Mode.GRADED,
+            Submission.verdict.in_(services.IN_REVIEW)).order_by(Submission.id.desc()).limit(20)))
+    return {"rubric": options.get("rubric") or [], "fields": fields, "link_hosts": options.get("link_hosts") or [],
+            "in_review": in_review}
 
 
 def deliverable(submission: Submission) -> list[dict]:
