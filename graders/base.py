@@ -35,6 +35,8 @@ class Verdict(StrEnum):
     PROCESS_LIMIT = "process_limit"
     RUNTIME_ERROR = "runtime_error"
     GRADING_ERROR = "grading_error"  # the platform failed; never the learner's fault
+    AWAITING_REVIEW = "awaiting_review"  # a reviewed task's deliverable passed its pre-checks: no score yet
+    REVIEWED = "reviewed"  # its review was released (lms/reviews), which wrote the score
 
 
 # When several limits are hit, the one the learner should fix first.

@@ -31,7 +31,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
-from graders import SpecError, get_grader
+from graders import GRADERS, SpecError, get_grader
 from lms.catalog.models import Exercise
 from lms.clock import utcnow
 from lms.extensions import db
@@ -265,6 +265,8 @@ def prewarm_profiles(app: Flask, runner: SandboxRunner, most: int = 6) -> None:
     for spec in db.session.scalars(select(Exercise.spec).where(Exercise.archived.is_(False))):
         if kinds and spec.get("kind", "python") not in kinds:
             continue
+        if not getattr(GRADERS.get(spec.get("kind", "python")), "runs_code", True):
+            continue  # a TrustedGrader's kind is judged in the worker's own process: no container to warm
         key = (spec.get("kind", "python"), spec.get("runtime", "runc"),
                json.dumps(validate_limits(spec.get("limits")).to_dict(), sort_keys=True))
         counts[key] = counts.get(key, 0) + 1

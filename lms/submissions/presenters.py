@@ -21,6 +21,8 @@ VERDICT_LABELS = {
     "process_limit": _l("Too many processes"),
     "runtime_error": _l("Runtime error"),
     "grading_error": _l("Grading error"),
+    "awaiting_review": _l("Awaiting review"),
+    "reviewed": _l("Reviewed"),
 }
 STATUS_LABELS = {
     "queued": _l("Queued"),

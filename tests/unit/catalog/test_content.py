@@ -16,6 +16,8 @@ def test_bundled_library_loads():
         assert set(exercise.statements) == {"fr", "ar", "en"}
         if exercise.kind == "ml-model":  # scored against an answer key, not checks: a public and a private part
             assert exercise.spec["options"]["answer_key"] and exercise.spec["options"]["private_ids"]
+        elif exercise.kind == "reviewed-task":  # graded by an instructor with a rubric, after pre-checks
+            assert exercise.spec["options"]["rubric"] and not exercise.spec["checks"]
         else:
             assert exercise.spec["checks"] and exercise.public_tests
         assert set(exercise.starter_files) == set(exercise.spec["files"])
