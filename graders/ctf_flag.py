@@ -80,7 +80,7 @@ def expected_flag(spec: ExerciseSpec, learner: Learner) -> str | None:
 
 def submitted_flag(files: dict[str, str]) -> str:
     """What flag.txt holds, trimmed of whitespace (and of a byte-order mark an editor may add)."""
-    return (files.get(FLAG_FILE) or "").lstrip("\ufeff").strip()
+    return (files.get(FLAG_FILE) or "").strip().lstrip("\ufeff").strip()
 
 
 def flags_equal(submitted: str, expected: str) -> bool:

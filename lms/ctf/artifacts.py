@@ -314,7 +314,7 @@ class PageSource(ArtifactGenerator):
         first, second, third = split_in_three(flag, rng)
         chunks = [third[i:i + 4] for i in range(0, len(third), 4)] or [""]
         # In a comment only if it cannot end it early; else in an attribute, which escapes anything.
-        comment_safe = "--" not in first and ">" not in first and not first.endswith("-")
+        comment_safe = "--" not in first and ">" not in first
         note = (f"<!-- TODO (dev) : retirer avant la mise en production. Jeton de recette, partie 1/3 : {first} -->"
                 if comment_safe else
                 f'<meta name="jeton-recette-1" content="{html.escape(first)}">')

@@ -75,7 +75,10 @@ def job_timeout_for(submission) -> int:
     from graders.base import ExerciseSpec
 
     spec = ExerciseSpec.from_dict(submission.exercise.spec)
-    plan = get_grader(spec.kind).plan(spec, {name: "" for name in spec.files},
+    grader = get_grader(spec.kind)
+    if not grader.runs_code:  # judged in the worker's own process: no sandbox, no plan
+        return int(current_app.config["LMS_JOB_TIMEOUT_MARGIN_SECONDS"])
+    plan = grader.plan(spec, {name: "" for name in spec.files},
                                       practice=submission.mode == "practice")
     return int(plan.deadline_seconds() + current_app.config["LMS_JOB_TIMEOUT_MARGIN_SECONDS"])
 
