@@ -20,7 +20,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, Mapping
 
 from sandboxes.limits import DEFAULT_LIMITS, Limits, validate_limits
 from sandboxes.runner import RUNTIME_RUNC, SandboxPlan, SandboxResult
@@ -233,6 +233,10 @@ class Learner:
     # The learner's earlier graded attempts at this exercise, oldest first, each {"checks": [stored check
     # feedback dicts], "score"}: for per-question tries and penalties. Trusted data (our own rows).
     previous: tuple[dict, ...] = ()
+    # What the server knows of this learner that the grade depends on and that they must not be able to forge (the
+    # ctf-flag kind: the hints they had opened, whether a wrong flag is another learner's): plain data, filled on the
+    # trusted side by the kind's function in lms.grading.trusted.LEARNER_FACTS, never from what was handed in.
+    facts: Mapping[str, object] = field(default_factory=dict)
 
 
 class TrustedGrader(Grader):

@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.attendance.views import bp as attendance_bp
     from lms.auth.views import bp as auth_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.ctf.views import bp as ctf_bp
     from lms.deadlines.views import bp as deadlines_bp
     from lms.exports.views import bp as exports_bp
     from lms.gradebook.views import bp as gradebook_bp
@@ -45,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp,
                       deadlines_bp, gradebook_bp, regrades_bp, attendance_bp, imports_bp, invitations_bp, exports_bp,
-                      admin_bp, api_bp, reviews_bp):
+                      admin_bp, api_bp, reviews_bp, ctf_bp):
         app.register_blueprint(blueprint)
     # Each named export registers itself in lms.exports.registry when its module is first imported.
     import lms.attendance.exports  # noqa: F401

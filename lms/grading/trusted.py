@@ -22,9 +22,10 @@ def learner_key(secret: str, exercise_uuid: str, user_id: int, purpose: str) -> 
     return hmac.new(root, f"{purpose}|{exercise_uuid}|{user_id}".encode(), hashlib.sha256).digest()
 
 
-def learner_for(user_id: int, exercise_uuid: str, secret: str | None = None, previous=()) -> Learner:
+def learner_for(user_id: int, exercise_uuid: str, secret: str | None = None, previous=(), facts=None) -> Learner:
     secret = secret if secret is not None else current_app.config["SECRET_KEY"]
-    return Learner(user_id=user_id, key=partial(learner_key, secret, exercise_uuid, user_id), previous=tuple(previous))
+    return Learner(user_id=user_id, key=partial(learner_key, secret, exercise_uuid, user_id), previous=tuple(previous),
+                   facts=dict(facts or {}))
 
 
 def earlier_attempts(submission: Submission) -> list[dict]:
@@ -36,9 +37,26 @@ def earlier_attempts(submission: Submission) -> list[dict]:
     return [{"checks": (feedback or {}).get("checks", []), "score": score} for feedback, score in rows]
 
 
+# What the server knows of the learner that a kind's grade depends on (Learner.facts; the ctf-flag kind: the hints
+# they had opened): {kind: function(submission) -> dict}, read from our own rows before grading.
+LearnerFacts = Callable[[Submission], dict]
+LEARNER_FACTS: dict[str, LearnerFacts] = {}
+
+
+def register_learner_facts(kind: str):
+    def decorator(function: LearnerFacts) -> LearnerFacts:
+        if kind in LEARNER_FACTS:
+            raise ValueError(f"learner facts of kind {kind!r} registered twice")
+        LEARNER_FACTS[kind] = function
+        return function
+    return decorator
+
+
 def grade_trusted(grader: TrustedGrader, spec: ExerciseSpec, submission: Submission) -> GradeResult:
     previous = earlier_attempts(submission) if submission.mode == Mode.GRADED else []
-    return grader.grade_trusted(spec, submission.files, learner_for(submission.user_id, spec.uuid, previous=previous))
+    facts = LEARNER_FACTS[spec.kind](submission) if spec.kind in LEARNER_FACTS else {}
+    return grader.grade_trusted(spec, submission.files, learner_for(submission.user_id, spec.uuid, previous=previous,
+                                                                    facts=facts))
 
 
 # What a kind does once a grade of its is stored (the ctf-flag kind reports a flag that is another learner's):

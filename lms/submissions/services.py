@@ -169,6 +169,8 @@ def create_submission(user: User, exercise: Exercise, files, mode: str = Mode.GR
     check_window(user, exercise, mode)
     files = validate_files(exercise, files)
     check_pacing(user, exercise, mode)
+    from lms.ctf.pacing import check_wrong_flags  # a kind's own limit (imported here: lms.ctf imports this module)
+    check_wrong_flags(user, exercise, mode)
     submission = Submission(user_id=user.id, exercise_id=exercise.id, files=files, status=Status.QUEUED, mode=mode,
                             max_score=exercise.points if mode == Mode.GRADED else 0.0,
                             content_version=exercise.content_version, created_at=utcnow(), attempts=1)

@@ -4,6 +4,7 @@ import shutil
 import pytest
 import yaml
 
+from graders import get_grader
 from lms.catalog.content import ContentError, iter_exercises, load_library
 from tests.conftest import CONTENT_DIR
 
@@ -18,8 +19,9 @@ def test_bundled_library_loads():
             assert exercise.spec["options"]["answer_key"] and exercise.spec["options"]["private_ids"]
         elif exercise.kind == "reviewed-task":  # graded by an instructor with a rubric, after pre-checks
             assert exercise.spec["options"]["rubric"] and not exercise.spec["checks"]
-        else:
+        elif get_grader(exercise.kind).runs_code:
             assert exercise.spec["checks"] and exercise.public_tests
+        # A kind that runs no code (a flag, a quiz) judges the answer itself: no checks, no public tests to run.
         assert set(exercise.starter_files) == set(exercise.spec["files"])
 
 
