@@ -23,5 +23,6 @@ def get_grader(kind: str) -> Grader:
 # Importing a kind's module registers it.
 from graders import (data_analysis, fullstack, http_service, javascript, ml_model, python,  # noqa: E402,F401
                      sql_query, web_page)
+from graders import quiz  # noqa: E402,F401
 
 __all__ = ["GRADERS", "ExerciseSpec", "GradeResult", "Grader", "SpecError", "Verdict", "get_grader", "register"]
