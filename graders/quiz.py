@@ -415,11 +415,12 @@ def _judge_text(kind: str, rule: dict, answer) -> tuple[float, str, dict]:
         got = normalised(answer, rule["ignore"])
         accepted = any(wildcard_regex(normalised(p, rule["ignore"])).fullmatch(got) for p in rule["accept"])
         return _outcome(1.0 if accepted else 0.0)
-    if isinstance(answer, str) and len(answer) > MAX_TEXT_ANSWER:
+    if (isinstance(answer, bool) or not isinstance(answer, (str, int, float))
+            or isinstance(answer, str) and len(answer) > MAX_TEXT_ANSWER):
         return 0.0, "malformed", {}
     parsed = parse_number(answer)
     if parsed is None:
-        return 0.0, "not_a_number", {"got": answer if isinstance(answer, str) else ""}
+        return 0.0, "not_a_number", {"got": str(answer)}
     number, unit = parsed
     factor = 1.0
     if unit:
