@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-import lms.quizzes.workspace  # noqa: F401  (registers the quiz workspace)
 from lms.auth.forms import EmptyForm
 from lms.catalog.views import exercise_or_404
 from lms.quizzes.services import answers_from_form, questions_of
+from lms.quizzes.workspace import quiz_workspace  # importing it registers the quiz's workspace
 from lms.submissions.services import SubmissionRejected, create_submission
 
 bp = Blueprint("quizzes", __name__)
+__all__ = ["bp", "quiz_workspace"]
 
 
 @bp.post("/exercises/<exercise_uuid>/quiz")

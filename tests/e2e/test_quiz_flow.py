@@ -92,7 +92,7 @@ def test_learner_answers_the_quiz_and_sees_feedback_per_question(quizzes, make_u
     assert status["score"] == 9.0 and all(c["passed"] for c in status["checks"])  # (3 + 0.75 + 0.75) / 5
     client.post("/language", data={"language": "ar", "csrf_token": csrf, "next": "/"})
     arabic = client.get(f"/exercises/{exercise.uuid}").get_data(as_text=True)
-    assert 'dir="rtl"' in arabic and "المبلغ المنتظر للفاتورة" in arabic
+    assert 'dir="rtl"' in arabic and "المبلغ المنتظر للفاتورة" in arabic and "السؤال 1" in arabic
 
 
 def key_values(spec: ExerciseSpec) -> set[str]:
