@@ -22,8 +22,6 @@ def get_grader(kind: str) -> Grader:
 
 # Importing a kind's module registers it.
 from graders import (ctf_flag, data_analysis, fullstack, http_service, javascript, ml_model, python,  # noqa: E402,F401
-                     sql_query, web_page)
-from graders import structured_task  # noqa: E402,F401
-from graders import reviewed_task  # noqa: E402,F401
+                     quiz, reviewed_task, sql_query, structured_task, web_page)
 
 __all__ = ["GRADERS", "ExerciseSpec", "GradeResult", "Grader", "SpecError", "Verdict", "get_grader", "register"]

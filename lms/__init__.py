@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.invitations.views import bp as invitations_bp
     from lms.leaderboards.views import bp as leaderboards_bp
     from lms.programme.views import bp as programme_bp
+    from lms.quizzes.views import bp as quizzes_bp
     from lms.regrades.views import bp as regrades_bp
     from lms.reviews.views import bp as reviews_bp
     from lms.submissions.views import bp as submissions_bp
@@ -46,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (auth_bp, catalog_bp, submissions_bp, leaderboards_bp, teaching_bp, programme_bp,
                       deadlines_bp, gradebook_bp, regrades_bp, attendance_bp, imports_bp, invitations_bp, exports_bp,
-                      admin_bp, api_bp, reviews_bp, ctf_bp):
+                      admin_bp, api_bp, reviews_bp, ctf_bp, quizzes_bp):
         app.register_blueprint(blueprint)
     # Each named export registers itself in lms.exports.registry when its module is first imported.
     import lms.attendance.exports  # noqa: F401
