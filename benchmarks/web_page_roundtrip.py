@@ -14,6 +14,10 @@ Targets: warm p50 <= 1.0 s and <= 0.4 x cold p50; peak memory per container <= 5
     .venv/bin/python benchmarks/web_page_roundtrip.py [--runs 15] [--pace 1.5] [--json out.json]
         [--image TAG] [--compare before.json]
 
+--against TAG adds, after the series, warm runs alternating one by one between this run's image and TAG (each with
+its own pool of one), so that a change is compared under the same load, run for run, on a noisy machine:
+    .venv/bin/python benchmarks/web_page_roundtrip.py --against lms/sandbox-web:prev
+
 --image runs the series with another tag of the web image (say, one holding the previous runtime) and --compare
 prints this run's figures beside those of an earlier run's --json file, side by side: before and after a change,
     .venv/bin/python benchmarks/web_page_roundtrip.py --image lms/sandbox-web:old --json before.json
@@ -142,6 +146,27 @@ def print_comparison(path: str, results: dict) -> None:
                 title=f"Side by side: {path} (before) and this run (now)")
 
 
+def alternate(warm, refilled, grader, spec, args, deadline, peaks, run_id, runners) -> dict:
+    """--runs warm runs of each image, one of this image's then one of the other's: both see the same load."""
+    from sandboxes.runner import SandboxRunner
+
+    other = SandboxRunner(pool_size=1, owner=f"{run_id}-against", **runner_kwargs(run_id),
+                          images={"web": args.against})
+    runners.append(other)
+    other.prewarm("web", spec.limits)
+    wait_pool_ready(other, timeout=120.0)
+    out = {"this": [], "other": []}
+    for _ in range(args.runs):
+        for key, runner in (("this", warm), ("other", other)):
+            if runner is warm:
+                refilled()
+            else:
+                wait_pool_ready(other, timeout=60.0, deadline=deadline)
+            time.sleep(args.pace)
+            out[key] += run_series(runner, grader, spec, 1, deadline, peaks, label=f"warm ({key})")
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_bench_arguments(parser, runs=15, warmup=1, max_seconds=600, quiet_wait=20)
@@ -149,6 +174,8 @@ def main(argv=None) -> int:
                         help="seconds between a warm run and the next once the pool is full again (default 1.5)")
     parser.add_argument("--compare", metavar="PATH", help="an earlier run's --json file, shown side by side")
     parser.add_argument("--image", metavar="TAG", help="the web image's tag (default lms/sandbox-web:latest)")
+    parser.add_argument("--against", metavar="TAG", help="another tag of the web image, measured warm, run for run "
+                        "alternating with this run's image")
     args = parse_bench_args(parser, argv, max_runs=200)
 
     from graders import get_grader
@@ -196,6 +223,10 @@ def main(argv=None) -> int:
         results["series"]["warm"] = run_series(warm, grader, spec, args.runs, deadline, peaks, pace=args.pace,
                                                label="warm", before_run=refilled)
         print("  (b) warm: done")
+        if args.against:
+            results["series"]["against"] = alternate(warm, refilled, grader, spec, args, deadline, peaks, run_id,
+                                                     runners)
+            print("  (c) alternating with the other image: done")
     sampler.stopped.set()
     if incomplete(results):
         return finish(results, args, False)
@@ -232,6 +263,15 @@ def main(argv=None) -> int:
     print_table(["target", "result"], [[name, verdict(ok)] for name, ok in targets], title="Targets")
     if args.compare:
         print_comparison(args.compare, results)
+    if args.against:
+        pairs = results["series"]["against"]
+        print_table(["warm, alternating run for run", "n", "p50 ms", "visible p50", "hidden p50", "passed"], [
+            [image, len(rows), summarize([r["total"] for r in rows])["p50"],
+             summarize([r["steps"].get("visible", 0) for r in rows])["p50"],
+             summarize([r["steps"].get("hidden", 0) for r in rows])["p50"],
+             f"{sum(r['verdict'] == 'passed' for r in rows)}/{len(rows)}"]
+            for image, rows in ((results["image"], graded(pairs["this"])), (args.against, graded(pairs["other"])))],
+            title="Side by side, same sitting")
     results["summary"] = {"warm_p50_ms": warm_p50, "cold_p50_ms": cold_p50, "ratio": ratio,
                           "peak_memory_mb": peak, "targets": {name: ok for name, ok in targets}}
     return finish(results, args, all(ok for _, ok in targets))

@@ -18,7 +18,6 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from lms.clock import utcnow
-from lms.extensions import db
 from lms.grading.state import transition
 from lms.submissions.models import Status, Submission
 

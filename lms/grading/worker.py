@@ -33,7 +33,6 @@ from sqlalchemy import select
 
 from graders import GRADERS, SpecError, get_grader
 from lms.catalog.models import Exercise
-from lms.clock import utcnow
 from lms.extensions import db
 from lms.grading.queue import grading_queue, redis_connection
 from lms.grading.recovery import abandoned_jobs_cleanup, recover_stuck_submissions

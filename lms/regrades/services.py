@@ -45,6 +45,8 @@ def regradable(actor: User, exercise: Exercise):
 def request_regrade(actor: User, exercise: Exercise, submission: Submission | None = None) -> RegradeBatch:
     if not actor.is_staff:
         raise forbidden()
+    if exercise.kind == "reviewed-task":
+        raise ProgrammeError("reviewed", _l("A reviewed task is graded by its review: answer a regrade request there."))
     query = regradable(actor, exercise)
     if submission is not None:
         query = query.where(Submission.id == submission.id)

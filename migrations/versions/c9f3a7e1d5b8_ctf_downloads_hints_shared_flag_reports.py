@@ -1,7 +1,7 @@
 """ctf-flag: artifact downloads, hint openings, reports of flags handed in by a learner they were not made for
 
 Revision ID: c9f3a7e1d5b8
-Revises: b8e4d2f6a913
+Revises: a3c5e7f9b1d4
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c9f3a7e1d5b8'
-down_revision = 'b8e4d2f6a913'
+down_revision = 'a3c5e7f9b1d4'
 branch_labels = None
 depends_on = None
 

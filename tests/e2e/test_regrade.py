@@ -93,3 +93,26 @@ def test_regrades_stay_within_what_the_staff_member_sees(client, auth, content, 
     auth.logout()
     auth.login(learner)
     assert client.get("/regrades/").status_code == 403
+
+
+def test_a_kind_that_runs_no_code_is_regraded_on_the_trusted_side(client, auth, content, make_user, make_staff,
+                                                                   run_worker_burst):
+    """A structured task whose check was wrong: its regrade is judged in the worker's process, like its grade."""
+    exercise = content["modele-crm-formation"]
+    spec = copy.deepcopy(exercise.spec)
+    next(c for c in spec["checks"] if c["id"] == "formation-prix")["type"] = "number"  # the reference fails it
+    exercise.spec, exercise.content_version = spec, "broken"
+    db.session.commit()
+    submission_id = submit(client, exercise, make_user(name="Amina"), solution_of("modele-crm-formation"))
+    run_worker_burst()
+    assert db.session.get(Submission, submission_id).score < exercise.points
+
+    next(c for c in spec["checks"] if c["id"] == "formation-prix")["type"] = "currency"
+    exercise.spec, exercise.content_version = copy.deepcopy(spec), "fixed"
+    db.session.commit()
+    auth.login(make_staff())
+    started = client.post("/regrades/", data={"csrf_token": auth.csrf_token("/regrades/"), "exercise": exercise.id})
+    assert started.status_code == 303
+    run_worker_burst()
+    result = db.session.scalars(select(RegradeResult)).one()
+    assert result.error is None and result.new_score == exercise.points and result.new_verdict == "passed"

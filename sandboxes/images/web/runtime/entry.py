@@ -410,24 +410,11 @@ class Browser:
                 self.axe_js = handle.read()
         return self.axe_js
 
-    def close_contexts(self, timeout=3.0, keep=None):
-        async def close_all():
-            for context in list(self.browser.contexts):
-                if context is keep:
-                    continue
-                try:
-                    await context.close()
-                except Exception:  # noqa: BLE001 - a killed page's context may refuse
-                    pass
-        try:
-            self.loop.run_until_complete(asyncio.wait_for(close_all(), timeout))
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - the renderers are killed next anyway
-            pass
-
 
 BROWSER = Browser()
 PHASE_LIMITS = {"timed_out": False,  # what an earlier step of this job ran into
-                "next_phase_likely": False}  # the phase's steps were visible ones: hidden ones may follow
+                "next_phase_likely": False,  # the phase's steps were visible ones: hidden ones may follow
+                "last_page_step": None}  # the phase's last page step: end_phase kills its renderer
 
 
 def load_site():
@@ -876,7 +863,9 @@ def action_page(step, limits):
     finally:
         if guard.timed_out:
             kill_renderers()
-        BROWSER.loop.run_until_complete(session.close())
+        if step is not PHASE_LIMITS["last_page_step"]:
+            BROWSER.loop.run_until_complete(session.close())
+        # else its renderer is killed by end_phase, next: a graceful close would only make the learner wait
         guard.stop()
     crashed = session.crashed
     memory = (guard.memory_exceeded or oom_kills() > oom_before
@@ -895,7 +884,7 @@ def action_page(step, limits):
 
 
 def end_phase():
-    """No page of this phase may live on: close every context, kill every renderer; the browser stays (it never
+    """No page of this phase may live on: every renderer is killed; the browser stays (it never
     ran page script). A browser that died goes too, with everything else, and is launched again for the next
     phase. Once every renderer is dead, after visible steps, the next phase's blank page is opened in the
     background (`Browser.prewarm`; `before_phase` waits for it)."""
@@ -903,14 +892,14 @@ def end_phase():
     if BROWSER.connected():
         following = PHASE_LIMITS["next_phase_likely"] and not PHASE_LIMITS["timed_out"]
         kept = BROWSER.next_spare if following and BROWSER.next_spare_pid else None
-        BROWSER.close_contexts(keep=kept[0] if kept else None)
+        # The frame waits for this: renderers are killed, not closed page by page (20-60 ms a context); the dead
+        # pages' contexts stay in the browser, which serves one job only.
         if not kill_renderers(keep={BROWSER.next_spare_pid} if kept else frozenset()):
             return False
         if kept and [pid for pid in renderer_pids() if alive(pid)] == [BROWSER.next_spare_pid] \
                 and BROWSER.take_next_spare():
             return True
         if kept:  # not alone, or not answering: every renderer goes, the next page is opened afresh
-            BROWSER.close_contexts()
             if not kill_renderers():
                 return False
         BROWSER.next_spare = BROWSER.next_spare_pid = None
@@ -923,6 +912,8 @@ def end_phase():
 
 def before_phase(steps):
     BROWSER.wait_prewarm()
+    pages = [step for step in steps if step.get("action") == "page"]
+    PHASE_LIMITS["last_page_step"] = pages[-1] if pages else None
     if not BROWSER.connected() and any(step.get("action") == "page" for step in steps):
         try:
             BROWSER.launch()
