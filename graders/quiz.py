@@ -218,7 +218,10 @@ def parse_number(value) -> tuple[float, str] | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a JSON integer of hundreds of digits: no float holds it
+            return None
         return (number, "") if math.isfinite(number) else None
     if not isinstance(value, str):
         return None
@@ -444,8 +447,8 @@ def _ordering(answer, tokens: set[str]) -> list[str] | None:
         if sorted(positions.values()) != list(range(1, len(positions) + 1)):
             return None
         answer = sorted(positions, key=positions.get)
-    if (not isinstance(answer, list) or len(answer) != len(tokens) or set(answer) != tokens
-            or len(set(answer)) != len(answer)):
+    if (not isinstance(answer, list) or len(answer) != len(tokens) or not all(isinstance(t, str) for t in answer)
+            or set(answer) != tokens or len(set(answer)) != len(answer)):  # lists or objects inside: unhashable
         return None
     return answer
 
