@@ -123,7 +123,7 @@ def test_no_answer_key_in_any_page_or_api_answer(quizzes, make_user, auth, clien
     token = re.compile(r"\bt[0-9a-f]{12}\b")  # the tokens of choices: hex, where short numbers can turn up
     for language in ("fr", "ar"):
         client.post("/language", data={"language": language, "csrf_token": csrf, "next": "/"})
-        for exercise in quizzes.values():
+        for exercise in (e for e in quizzes.values() if e.kind == "quiz"):  # the track holds structured tasks too
             page = client.get(f"/exercises/{exercise.uuid}").get_data(as_text=True)
             api = json.dumps(client.get(f"/api/v1/exercises/{exercise.uuid}").get_json(), ensure_ascii=False)
             assert "<fieldset" in page and exercise.uuid in api
