@@ -184,10 +184,11 @@ def score(weights_passed: list[tuple[float, bool]], points: float, scoring: str)
     return round(points * earned / total, 2)
 
 
-def localized_message(templates: dict[str, str], **values) -> dict[str, str]:
+def localized_message(templates: dict[str, str], /, max_chars: int = 300, **values) -> dict[str, str]:
     """A feedback message in every language from one set of templates ({"fr": "... {selector} ...", "ar": ...,
-    "en": ...}) and structured values; learner-made values are made inert (capped, controls visible) first."""
-    safe = {key: inert_text(value, 300) if isinstance(value, str) else value for key, value in values.items()}
+    "en": ...}) and structured values; learner-made values are made inert (capped at `max_chars`, controls
+    visible) first."""
+    safe = {key: inert_text(value, max_chars) if isinstance(value, str) else value for key, value in values.items()}
     return {language: template.format(**safe) for language, template in templates.items()}
 
 

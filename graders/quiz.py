@@ -59,7 +59,7 @@ import unicodedata
 
 from graders import register
 from graders.base import CheckFeedback, ExerciseSpec, GradeResult, Learner, TrustedGrader, Verdict
-from graders.judging import inert_text
+from graders.judging import inert_text, localized_message
 
 ANSWERS_FILE = "answers.json"
 MAX_ANSWERS_BYTES = 64 * 1024
@@ -528,8 +528,7 @@ def earlier_wrong_tries(previous, question_id: str) -> int:
 
 
 def _message(templates: dict, **values) -> dict:
-    safe = {k: inert_text(v, 80) if isinstance(v, str) else v for k, v in values.items()}
-    return {lang: templates[lang].format(**safe) for lang in LANGUAGES}
+    return localized_message(templates, max_chars=80, **values)
 
 
 def _join(*messages: dict) -> dict:
