@@ -130,6 +130,13 @@ def attach_stdio(client: docker.DockerClient, container_id: str):
     return raw, sock
 
 
+def readable_within(sock: socket.socket, timeout: float) -> bool:
+    """poll, not select: a busy worker holds more than FD_SETSIZE (1024) descriptors, which select() refuses."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(max(timeout, 0) * 1000))
+
+
 class AttachStream:
     """Demultiplexes Docker's attach stream, keeping at most `stdout_cap` bytes of stdout."""
 
@@ -146,8 +153,7 @@ class AttachStream:
     def pump(self, timeout: float) -> None:
         if self.eof:
             return
-        readable, _, _ = select.select([self.sock], [], [], max(timeout, 0))
-        if not readable:
+        if not readable_within(self.sock, timeout):
             return
         try:
             chunk = self.sock.recv(65536)
@@ -259,8 +265,7 @@ class SandboxContainer:
         """A waiting entry process sends nothing: anything readable now means the stream closed."""
         if self.stream.eof:
             return False
-        readable, _, _ = select.select([self.stream.sock], [], [], 0)
-        if readable:
+        if readable_within(self.stream.sock, 0):
             self.stream.pump(0)
         return not self.stream.eof
 

@@ -679,6 +679,11 @@ class SandboxRunner:
             pool.close()
         self.flush()
         remove_sandboxes(self.client, owner=self.owner)
+        # Clients this runner made are its own to close (each holds pooled engine connections); a caller's is not.
+        if self._ping_client is not None and self._ping_client is not self.client:
+            self._ping_client.close()
+        if not self._custom_client:
+            self.client.close()
 
 
 def remove_sandboxes(client: docker.DockerClient, owner: str | None = None, keep_owners=(),

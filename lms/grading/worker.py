@@ -369,3 +369,5 @@ def run_worker(app: Flask, name: str, pool_size: int, burst: bool = False) -> No
             pass
         runner.close()
         set_runner(None)
+        # A worker started in a longer-lived process (burst runs, tests) hands the objects back to the collector.
+        gc.unfreeze()
