@@ -700,6 +700,7 @@ class Stack:
         self.worker_prefix = f"bench-{self.run_id}-"
         self.tmp: Path | None = None
         self.env: dict = {}
+        self.extra_env: dict = {}  # LMS_* settings of this stack (a benchmark's variant)
         self.procs: list[tuple[str, subprocess.Popen, object]] = []
         self.redis = None
         self.docker = None
@@ -750,6 +751,7 @@ class Stack:
             "LMS_CONTENT_DIR": str(CONTENT_DIR),
             "PYTHONUNBUFFERED": "1",
             "NO_PROXY": LOCALHOST, "no_proxy": LOCALHOST,
+            **self.extra_env,
         }
         t = time.monotonic()
         self._flask(["db", "upgrade"], deadline)

@@ -95,6 +95,10 @@ class Learner(threading.Thread):
         record["id"] = submission_id
         polls = 0
         status = response.json()["status"]
+        if response.json().get("final"):  # graded in the request itself (kinds that run no code)
+            record.update(t_seen=time.time(), latency_ms=record["post_ms"], verdict=response.json().get("verdict"),
+                          score=response.json().get("score"), polls=0)
+            return record
         end = time.monotonic() + self.args.result_timeout
         while time.monotonic() < end and not self.stop.is_set():
             params = {}

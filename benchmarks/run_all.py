@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs the benchmarks one after the other (each in its own process, each cleaning up after itself) and prints
 one summary table: the sandbox round trip, end-to-end latency and throughput, then the round trip of each newer
-exercise kind (javascript, web-page, http-service, fullstack). Modest defaults keep the whole run under ~15
-minutes; --quick is smaller.
+exercise kind (javascript, web-page, http-service, fullstack, exploit-lab). Modest defaults keep the whole run under
+~15 minutes; --quick is smaller.
 
     .venv/bin/python benchmarks/run_all.py [--quick] [--json results.json] [--only roundtrip,e2e,javascript]
         [--runs N]
@@ -55,9 +55,13 @@ BENCHMARKS = {
     "fullstack": ("fullstack_roundtrip.py",
                   ["--runs", "8", "--max-seconds", "400"],
                   ["--runs", "3", "--warmup", "1", "--max-seconds", "240"]),
+    "exploit-lab": ("exploit_lab_roundtrip.py",
+                    ["--runs", "15", "--max-seconds", "180"],
+                    ["--runs", "5", "--warmup", "1", "--max-seconds", "120"]),
 }
 # The scripts that take --runs (run_all's --runs overrides theirs).
-WITH_RUNS = ("roundtrip", "javascript", "sql-query", "data-analysis", "web-page", "http-service", "fullstack")
+WITH_RUNS = ("roundtrip", "javascript", "sql-query", "data-analysis", "web-page", "http-service", "fullstack",
+             "exploit-lab")
 
 current: subprocess.Popen | None = None
 
@@ -181,7 +185,7 @@ def summary_rows(name: str, data: dict | None) -> list[list[str]]:
                      check(target("peak memory"))])
         if target("every run") is False:
             rows.append([name, "runs graded 'passed'", "not all", "all", "FAIL"])
-    elif name in ("http-service", "fullstack"):
+    elif name in ("http-service", "fullstack", "exploit-lab"):
         s = data.get("summary", {})
         goal = data.get("target", {})
         limit = goal.get("warm_p50_ms")

@@ -11,6 +11,10 @@ long-polling (`?wait=`) as the page does, and thinking `--think` s +- `--jitter`
 result it reads the submission once more (GET, timed): that plain read, in the same threads at the same moments,
 is the baseline.
 
+These kinds are graded in the request that hands them in (lms.grading.jobs.grade_in_request): the POST's answer
+carries the result. `--queued` measures the path through the queue and a worker instead (long-polling for the
+result), as before.
+
 Target (issue 10): quiz and flag submission p95 <= 50 ms (submit -> graded result seen by the client).
 
     .venv/bin/python benchmarks/trusted_submissions.py [--learners 50] [--rounds 1] [--think 5] [--json out.json]
@@ -73,6 +77,8 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-db", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-seconds", type=float, default=420)
+    parser.add_argument("--queued", action="store_true",
+                        help="grade through the queue, as before inline grading (LMS_INLINE_TRUSTED_GRADING=0)")
     parser.add_argument("--keep-tmp", action="store_true")
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args(argv)
@@ -86,6 +92,8 @@ def main(argv=None) -> int:
     definitions = [ex for ex in load_exercises().values() if ex.spec["kind"] in KINDS]
     stack = Stack("trusted", redis_db=args.redis_db, workers=args.workers, pool_size=0,
                   web_workers=args.web_workers, keep_tmp=args.keep_tmp)
+    if args.queued:
+        stack.extra_env["LMS_INLINE_TRUSTED_GRADING"] = "0"
     results = results_header("trusted_submissions", args, exercises=sorted(ex.slug for ex in definitions))
     stop = threading.Event()
     learners: list[TimedLearner] = []

@@ -21,7 +21,7 @@ def get_grader(kind: str) -> Grader:
 
 
 # Importing a kind's module registers it.
-from graders import (ctf_flag, data_analysis, fullstack, http_service, javascript, ml_model, python,  # noqa: E402,F401
-                     quiz, reviewed_task, sql_query, structured_task, web_page)
+from graders import (ctf_flag, data_analysis, exploit_lab, fullstack, http_service, javascript,  # noqa: E402,F401
+                     ml_model, python, quiz, reviewed_task, secure_fix, sql_query, structured_task, web_page)
 
 __all__ = ["GRADERS", "ExerciseSpec", "GradeResult", "Grader", "SpecError", "Verdict", "get_grader", "register"]

@@ -169,9 +169,14 @@ class GradeResult:
 class Grader(ABC):
     kind: ClassVar[str]
     runs_code: ClassVar[bool] = True  # False: a TrustedGrader, judged without a sandbox
+    # Judged in the request that hands it in (a TrustedGrader's quick, bounded work on small input: quiz answers, a
+    # flag, a YAML model), the queue only as the fallback; False: through the queue (lms.grading.jobs).
+    grades_inline: ClassVar[bool] = False
     image: ClassVar[str]  # logical image name, mapped to a Docker tag by the runner
     # Files of tests/public/ that are public tests a learner can run (shown on the page, run in practice runs).
     public_test_glob: ClassVar[str] = ""
+    # The folder the exercise page names public data files under (data/train.csv; an exploit lab's target/app.py).
+    public_data_folder: ClassVar[str] = "data"
     # The editor's language of a submitted file, by extension (the exercise page's tabs).
     EDITOR_LANGUAGES: ClassVar[dict] = {".py": "python", ".js": "javascript", ".mjs": "javascript",
                                         ".html": "html", ".htm": "html", ".css": "css", ".sql": "sql"}

@@ -113,6 +113,7 @@ def _multilingual_problem(value, where: str) -> str:
 @register
 class CtfFlagGrader(TrustedGrader):
     kind = "ctf-flag"
+    grades_inline = True
     image = ""
 
     def validate(self, spec: ExerciseSpec) -> list[str]:

@@ -5,7 +5,8 @@ namespace (sandboxes/runner.py: plans with a prober), waits for the port, sends 
 the exchanges. Checks are data (tests/public/checks.yaml: visible examples; tests/hidden/checks.yaml: hidden
 checks): a sequence of requests with placeholders for values generated here at plan time ({{word}}, {{int:18-60}},
 or names declared in `generate:`) and for values captured from earlier answers (`capture: {id: id}`), each request
-with its expectations (status, headers, JSON body equal / containing / matching a small schema), and `restart:
+with its expectations (status, headers, JSON body equal / containing / matching a small schema, raw body text that
+must or must not be in the answer: `body_contains`, `body_excludes`), and `restart:
 true` steps between requests (persistence: the server is restarted between two rounds of requests). Expectations
 never leave this process: they are judged here against the recorded exchanges.
 
@@ -37,7 +38,9 @@ SERVE_STEP, HIDDEN_SERVE_STEP = "serve", "hidden-serve"
 PROBE_STEP, HIDDEN_PROBE_STEP = "probe", "hidden-probe"
 SERVER_RECORD = "_server"  # the prober's readiness record: no check id can be it (CHECK_ID)
 RECORD_KEYS = {"exchanges", "rounds"}
-EXPECT_KEYS = {"status", "headers", "json", "json_contains", "json_keys", "json_has_item", "schema"}
+BODY_TEXT_KEYS = {"body_contains", "body_excludes"}  # judged on the raw text of the answer, JSON or not
+JSON_KEYS = {"json", "json_contains", "json_keys", "json_has_item", "schema"}
+EXPECT_KEYS = {"status", "headers", *BODY_TEXT_KEYS, *JSON_KEYS}
 SCHEMA_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float),
                 "boolean": bool, "null": type(None)}
 SCHEMA_KEYS = {"type", "required", "properties", "items", "enum", "minItems"}
@@ -129,6 +132,21 @@ MESSAGES = {
         "fr": "{method} {path} : à {where}, valeur inattendue {got}.",
         "ar": "{method} {path}: في {where}، قيمة غير متوقعة {got}.",
         "en": "{method} {path}: at {where}, unexpected value {got}.",
+    },
+    "body_contains": {
+        "fr": "{method} {path} : la réponse doit contenir « {text} ».",
+        "ar": "{method} {path}: يجب أن تحتوي الإجابة على «{text}».",
+        "en": "{method} {path}: the answer should contain \"{text}\".",
+    },
+    "body_excludes": {
+        "fr": "{method} {path} : la réponse ne doit pas contenir « {text} ».",
+        "ar": "{method} {path}: يجب ألا تحتوي الإجابة على «{text}».",
+        "en": "{method} {path}: the answer must not contain \"{text}\".",
+    },
+    "secret_shown": {
+        "fr": "{method} {path} : la réponse divulgue le secret déposé par le test.",
+        "ar": "{method} {path}: تكشف الإجابة السرّ الذي زرعه الاختبار.",
+        "en": "{method} {path}: the answer gives away the planted secret.",
     },
     "server_exited": {
         "fr": "Votre serveur s'est arrêté de lui-même (statut {status}).",
@@ -425,6 +443,10 @@ class HttpServiceGrader(Grader):
                 problems.append(f"{at}: expect.headers must map header names to the text they contain")
             if not isinstance(expect.get("json_keys", []), list):
                 problems.append(f"{at}: expect.json_keys must be a list of keys")
+            for key in BODY_TEXT_KEYS & set(expect):
+                texts = expect[key] if isinstance(expect[key], list) else [expect[key]]
+                if not texts or not all(isinstance(t, str) and t for t in texts):
+                    problems.append(f"{at}: expect.{key} must be a text or a list of texts, none empty")
             if "json_has_item" in expect and not isinstance(expect["json_has_item"], dict):
                 problems.append(f"{at}: expect.json_has_item must be a mapping")
             if "schema" in expect:
@@ -687,8 +709,12 @@ class HttpServiceGrader(Grader):
                                          **where), "failed"
         if not EXPECT_KEYS.intersection(expect) - {"status", "headers"}:
             return None, "passed"
-        if item.get("truncated"):
+        if item.get("truncated"):  # a cut body proves no absence either
             return localized_message(MESSAGES["too_large"], cap=BODY_CAP, **where), "failed"
+        body = item["body"] if isinstance(item.get("body"), str) else None
+        problem = body_text_problem((step.get("expect") or {}), expect, body, where)
+        if problem or not JSON_KEYS.intersection(expect):
+            return problem, "failed" if problem else "passed"
         is_json, body = parse_body(item)
         if not is_json:
             return localized_message(MESSAGES["not_json"], **where), "failed"
@@ -711,6 +737,25 @@ class HttpServiceGrader(Grader):
                 key, found_values = found
                 return localized_message(MESSAGES[key], **found_values, **where), "failed"
         return None, "passed"
+
+
+def _texts(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def body_text_problem(template: dict, expect: dict, body: str | None, where: dict) -> dict | None:
+    """The message of the first `body_contains` text missing from the raw answer or `body_excludes` text in it
+    (case-sensitive; no body proves nothing), None if none. `template`: the expectation before substitution, so
+    that a text made of generated values (a planted secret) is never printed back."""
+    for wanted in _texts(expect.get("body_contains", [])):
+        if body is None or str(wanted) not in body:
+            return localized_message(MESSAGES["body_contains"], text=str(wanted), **where)
+    for banned, written in zip(_texts(expect.get("body_excludes", [])), _texts(template.get("body_excludes", []))):
+        if body is None or str(banned) in body:
+            if placeholders(written):
+                return localized_message(MESSAGES["secret_shown"], **where)
+            return localized_message(MESSAGES["body_excludes"], text=str(banned), **where)
+    return None
 
 
 def server_died(server: StepOutcome) -> bool:

@@ -543,6 +543,7 @@ def _localized_all(value: dict) -> dict:
 @register
 class QuizGrader(TrustedGrader):
     kind = "quiz"
+    grades_inline = True
     image = ""
 
     # -- the learner's questions ------------------------------------------------------------------------------

@@ -328,6 +328,7 @@ def judge_case(check: dict, process: Process) -> dict | None:
 @register
 class StructuredTaskGrader(TrustedGrader):
     kind = "structured-task"
+    grades_inline = True
     image = ""
 
     def _read(self, spec: ExerciseSpec, files: dict[str, str]):

@@ -57,6 +57,9 @@ def load_config() -> dict:
         "LMS_MAX_PENDING_PER_USER": 3,
         "LMS_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Africa/Casablanca"),  # where a day (a daily quota) starts
         "LMS_MAX_GRADING_ATTEMPTS": 3,
+        # Kinds that run no code and judge quickly (quiz, ctf-flag, structured-task) are graded in the request that
+        # hands them in; off ("0"): through the queue, as every other kind.
+        "LMS_INLINE_TRUSTED_GRADING": os.environ.get("LMS_INLINE_TRUSTED_GRADING", "1") != "0",
         "LMS_SWEEP_SECONDS": 10,  # workers reap unused sandbox containers and recover stuck rows this often
         "LMS_JOB_TIMEOUT_MARGIN_SECONDS": 30,
         "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -9,10 +9,11 @@ visible (`"hidden": False`: inputs the learner may see, results the learner may 
 visible steps run first, in a container that holds nothing else; the hidden steps are sent only once the entry
 process has reported the visible ones, which it does only once every process of theirs is dead (see _exchange).
 
-A plan may have a prober (SandboxPlan.prober): a second container, holding no learner file, that joins the learner
-container's network namespace (loopback only, private to this run) and talks to the learner's server over it. The
-two entry processes take turns within each phase (see _exchange_with_prober), and the hidden phase starts in both
-only once both have reported the visible one.
+A plan may have a prober (SandboxPlan.prober): a second, trusted container, holding no learner file, that joins the
+learner container's network namespace (loopback only, private to this run) and talks to the learner's server over
+it (or, in an exploit lab, serves the target the learner's exploit attacks). The two entry processes take turns
+within each phase (see _exchange_with_prober), and the hidden phase starts in both only once both have reported the
+visible one.
 """
 from __future__ import annotations
 
@@ -68,10 +69,11 @@ class SandboxPlan:
     # The grader's own data for judging this run (values it generated for it, such as text to type or a payload):
     # kept on the trusted side, never part of any message to the container.
     trusted: dict = field(default_factory=dict)
-    # A trusted companion container sharing only this one's network namespace (its image, no files, its own steps
-    # in the same phases as ours). Each of its steps may pause `segments` times (an int in the step): at each pause
-    # the learner container gets a segment message and answers it before the prober goes on; when the prober's
-    # phase is over, the learner's gets its `end` message. Its step outcomes come back in SandboxResult.steps too.
+    # A trusted companion container sharing only this one's network namespace (its image, trusted files only, never
+    # a learner's; its own steps in the same phases as ours). Each of its steps may pause `segments` times (an int
+    # in the step): at each pause the learner container gets a segment message and answers it before the prober
+    # goes on; when the prober's phase is over, the learner's gets its `end` message. Its step outcomes come back
+    # in SandboxResult.steps too.
     prober: "SandboxPlan | None" = None
 
     def step_timeout(self, step: dict) -> float:
@@ -131,8 +133,9 @@ class SandboxPlan:
     def _check_prober(self) -> None:
         prober = self.prober
         prober.check()
-        if prober.prober is not None or prober.files or prober.collect:
-            raise ValueError("a prober gets no file, collects none and has no prober of its own")
+        # Its files, if any, are trusted content (an exploit lab's target): a plan never puts a learner's file there.
+        if prober.prober is not None or prober.collect:
+            raise ValueError("a prober collects no file and has no prober of its own")
         if self.runtime != RUNTIME_RUNC or prober.runtime != RUNTIME_RUNC:
             # gVisor gives each container a network stack of its own: a prober could not reach the server.
             raise ValueError("a plan with a prober runs under runc only")

@@ -110,7 +110,8 @@ def exercise(exercise_uuid: str):
                            hints=row.hints.get(current_language()) or row.hints.get("fr") or [],
                            editors=[(name, editor_language(name)) for name in row.files if name != notebook],
                            editor_language=editor_language, notebook=notebook,
-                           preview=live_preview(row), data_files=sorted(public_data(row)), ranking=ranking_of(row),
+                           preview=live_preview(row), data_files=sorted(public_data(row)),
+                           data_folder=get_grader(row.kind).public_data_folder, ranking=ranking_of(row),
                            expected=expected_results(row, current_user),
                            timing=deadlines.timing_for(current_user, row, window),
                            workspace=workspace_for(row, current_user))
@@ -118,7 +119,7 @@ def exercise(exercise_uuid: str):
 
 def public_data(exercise: Exercise) -> dict[str, dict]:
     """The data files of the exercise a learner may download (a data-analysis exercise's visible datasets, an
-    ml-model exercise's training data and inputs)."""
+    ml-model exercise's training data and inputs, an exploit lab's target sources)."""
     return get_grader(exercise.kind).public_data(ExerciseSpec.from_dict(exercise.spec))
 
 

@@ -113,6 +113,33 @@ def _run_and_store(submission: Submission, attempt: int) -> str:
     return grade_result.verdict.value
 
 
+def grade_in_request(submission: Submission) -> bool:
+    """Grade a just-created submission of a kind that judges inline (graders.base.TrustedGrader.grades_inline:
+    quiz answers, a flag) here, in the request that handed it in: the answer carries the result, with no queue hop
+    and no long-poll. False when the kind is not one, inline grading is off, or the row is not ours to claim: the
+    queue takes it then. A failure midway is the platform's: the attempt is retried through the queue, and a row
+    left running (this process died) is recovered as a worker's would be (lms/grading/recovery.py)."""
+    from graders import GRADERS
+
+    grader = GRADERS.get(submission.exercise.kind)
+    if not current_app.config["LMS_INLINE_TRUSTED_GRADING"] or grader is None or not grader.grades_inline:
+        return False
+    attempt = submission.attempts
+    if not transition(submission, attempt, (Status.QUEUED,), Submission.queued_at.is_(None), status=Status.RUNNING,
+                      started_at=utcnow(), worker_name=f"web:{worker_name()}"[:64]):
+        return False
+    try:
+        _run_and_store(submission, attempt)
+    except Exception as exc:  # noqa: BLE001 - a bug or the database gone: the platform's failure, never lost
+        log.exception("inline grading of submission %s failed", submission.id)
+        db.session.rollback()
+        try:
+            retry_or_fail(submission, f"inline grading failed: {type(exc).__name__}: {exc}"[:500], attempt)
+        except Exception:  # noqa: BLE001 - the database too: recovery finds the row running and retries it
+            db.session.rollback()
+    return True
+
+
 def _judge_and_store(submission: Submission, attempt: int, spec: ExerciseSpec, grader) -> str:
     """A kind that runs no code: judged here, on the trusted side; a bug in it is the platform's failure."""
     try:

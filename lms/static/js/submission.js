@@ -47,12 +47,13 @@
       if (c.hidden) li.appendChild(el("span", { "class": "muted" }, " (" + strings.hidden + ")"));
       if (c.message && !c.passed) li.appendChild(el("pre", { "class": "message", dir: "ltr" }, c.message));
       if (c.details && c.details.console) li.appendChild(el("pre", { "class": "message console", dir: "ltr" }, c.details.console));
-      if (c.details && c.details.server_log) {
+      ["server_log", "target_log"].forEach(function (key) {  // the learner's server, or an exploit lab's target
+        if (!(c.details && c.details[key])) return;
         var log = el("details", { "class": "server-log" });
-        log.appendChild(el("summary", {}, strings.server_log));
-        log.appendChild(el("pre", { "class": "message", dir: "ltr" }, c.details.server_log));
+        log.appendChild(el("summary", {}, strings[key]));
+        log.appendChild(el("pre", { "class": "message", dir: "ltr" }, c.details[key]));
         li.appendChild(log);
-      }
+      });
       if (c.details && c.details.transcript) li.appendChild(transcript(c.details.transcript, !c.passed));
       if (c.details && c.details.result_table) {
         var caption = c.details.table ? tableCaption(c.details.table) : strings.result_table;

@@ -201,12 +201,13 @@ def test_a_plan_with_a_prober_runs_under_runc_only():
         plan.check()
 
 
-def test_the_prober_gets_no_file(runner):
+def test_the_prober_gets_no_learner_file_and_collects_none(runner):
     grader = get_grader("http-service")
     spec = ExerciseSpec.from_dict(SPEC)
     plan = grader.plan(spec, {"app.py": flask_app()})
-    plan.prober = SandboxPlan(**{**vars(plan.prober), "files": {"app.py": "x"}})
-    with pytest.raises(ValueError, match="no file"):
+    assert plan.prober.files == {}  # the learner's files go to the learner's container only
+    plan.prober = SandboxPlan(**{**vars(plan.prober), "collect": ["app.py"]})
+    with pytest.raises(ValueError, match="collects no file"):
         runner.run(plan)
 
 

@@ -328,3 +328,60 @@ def test_an_answer_nested_too_deeply_is_no_json_and_never_crashes_the_judge(grad
     grade, _ = run(grader, make_spec(), answer)
     assert grade.verdict == Verdict.FAILED
     assert grade.checks[0].message["en"] == "POST /api/users: the answer is not valid JSON."
+
+
+# --- raw body text: body_contains, body_excludes ------------------------------------------------------------
+
+def text_spec(expect: dict, hidden: bool = False):
+    checks = [{"id": "page", "name": "Page", "hidden": hidden, "generate": {"secret": "hex:16"}, "steps": [
+        {"request": {"method": "POST", "path": "/search", "json": {"q": "{{secret}}"}}, "expect": expect}]},
+        {**CHECKS[2], "hidden": not hidden}]
+    return make_spec(checks=checks)
+
+
+def page(text):
+    return lambda method, path, sent: (200, text(sent) if callable(text) else text, {"content-type": "text/html"})
+
+
+@pytest.mark.parametrize("expect, problem", [
+    ({"body_excludes": ""}, "expect.body_excludes must be a text"),
+    ({"body_contains": []}, "expect.body_contains must be a text"),
+    ({"body_contains": ["ok", 3]}, "expect.body_contains must be a text"),
+])
+def test_body_text_expectations_are_validated(grader, expect, problem):
+    assert any(problem in p for p in grader.validate(text_spec(expect)))
+
+
+def test_body_contains_reads_the_raw_text_of_a_page_that_is_not_json(grader):
+    spec = text_spec({"status": 200, "body_contains": ["<li>", "Bonjour"]})
+    assert grader.validate(spec) == []
+    result, _ = run(grader, spec, page("<ul><li>Bonjour</li></ul>"))
+    assert result.checks[0].passed
+    result, _ = run(grader, spec, page("<ul><li>bonjour</li></ul>"))  # case-sensitive
+    assert result.checks[0].status == "failed"
+    assert result.checks[0].message["en"] == 'POST /search: the answer should contain "Bonjour".'
+
+
+def test_body_excludes_a_literal_text_names_it(grader):
+    spec = text_spec({"body_excludes": ["<script>", "onerror="]})
+    result, _ = run(grader, spec, page("<p>&lt;script&gt;</p>"))
+    assert result.checks[0].passed
+    result, _ = run(grader, spec, page("<p><img src=x onerror=alert(1)></p>"))
+    assert result.checks[0].status == "failed" and 'must not contain "onerror="' in result.checks[0].message["en"]
+
+
+def test_body_excludes_a_planted_secret_never_prints_it(grader):
+    spec = text_spec({"status": [200, 400], "body_excludes": "{{secret}}"})
+    result, plan = run(grader, spec, page(lambda sent: f"<p>all notes: {sent.get('q', '')}</p>"))
+    secret = plan.trusted["values"]["page"]["secret"]
+    check = result.checks[0]
+    assert check.status == "failed" and check.message["en"].endswith("the answer gives away the planted secret.")
+    assert all(secret not in text for text in check.message.values())
+    result, _ = run(grader, spec, page("<p>nothing found</p>"))
+    assert result.checks[0].passed
+
+
+def test_a_truncated_body_proves_no_absence(grader):
+    spec = text_spec({"body_excludes": "{{secret}}"})
+    result, _ = run(grader, spec, page("<p>nothing</p>"), truncated=True)
+    assert result.checks[0].status == "failed" and "larger than" in result.checks[0].message["en"]
